@@ -1,0 +1,1 @@
+"""Hooks: one method per API endpoint, sync (requests) and async (aiohttp)."""
