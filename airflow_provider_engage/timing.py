@@ -102,12 +102,12 @@ def parse_api_datetime(text: str, tz: ZoneLike, *, field: str = "time") -> DateT
 
 def parse_api_time(text: str, *, field: str = "time") -> dt.time:
     """A strict ``HH:mm:ss`` (a periodical trigger's ``time``)."""
-    return _build(dt.time, _parts(text, _TIME_TEXT, API_TIME_FORM, field), text, field)
+    return _strict(dt.time, text, _TIME_TEXT, API_TIME_FORM, field)
 
 
 def parse_api_date(text: str, *, field: str = "date") -> dt.date:
     """A strict ``yyyy-MM-dd`` (push-plan message queries, PAI EndTime)."""
-    return _build(dt.date, _parts(text, _DATE_TEXT, API_DATE_FORM, field), text, field)
+    return _strict(dt.date, text, _DATE_TEXT, API_DATE_FORM, field)
 
 
 def format_api_datetime(value: dt.datetime | str, tz: ZoneLike, *, field: str = "time") -> str:
@@ -145,7 +145,8 @@ def _to_utc(value: object, field: str) -> DateTime:
             value = dt.datetime.fromisoformat(value)
         except ValueError as err:
             raise InvalidTimeError(
-                field, f"expected an ISO-8601 date-time with a UTC offset, got {value!r}"
+                field,
+                f"expected {API_DATETIME_FORM!r} or an ISO-8601 date-time with a UTC offset, got {value!r}",
             ) from err
     if not isinstance(value, dt.datetime):
         raise InvalidTimeError(field, f"expected a datetime or a string, got {type(value).__name__}")
@@ -163,23 +164,20 @@ def _is_api_datetime_text(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _DATETIME_TEXT.fullmatch(value) is not None
 
 
-def _parts(text: object, pattern: re.Pattern[str], form: str, field: str) -> list[int]:
+def _strict(make: Callable[..., _T], text: object, pattern: re.Pattern[str], form: str, field: str) -> _T:
+    """``make(*numbers)`` for text in exactly ``form``; the shape and the calendar both checked."""
     match = pattern.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise InvalidTimeError(field, f"expected {form!r} (zero-padded, 24-hour), got {text!r}")
-    return [int(part) for part in match.groups()]
-
-
-def _build(make: Callable[..., _T], parts: list[int], text: object, field: str) -> _T:
     try:
-        return make(*parts)
+        return make(*(int(part) for part in match.groups()))
     except ValueError as err:  # 30 February, hour 24, minute 60 ...
-        raise InvalidTimeError(field, f"{text!r} is not a real calendar value ({err})") from err
+        raise InvalidTimeError(field, f"{text!r} is not a real {form!r} ({err})") from err
 
 
 def _wall_clock(text: object, field: str) -> DateTime:
     """The naive wall clock a strict ``yyyy-MM-dd HH:mm:ss`` names."""
-    return _build(pendulum.naive, _parts(text, _DATETIME_TEXT, API_DATETIME_FORM, field), text, field)
+    return _strict(pendulum.naive, text, _DATETIME_TEXT, API_DATETIME_FORM, field)
 
 
 def _api_text(instant: DateTime, zone: Zone, field: str) -> str:
@@ -323,7 +321,7 @@ def _check_trigger(trigger: object, zone: Zone, now: dt.datetime | None, field: 
     path, start, end = schedule.path, schedule.start, schedule.end
     if end <= start:
         raise InvalidTimeError(f"{path}.end", f"must be after start ({start}), got {end}")
-    if end > start.add(years=1):
+    if end > _a_year_after(start):
         raise InvalidTimeError(f"{path}.end", f"must be at most one year after start ({start}), got {end}")
     if next(_occurrences_of(schedule, zone, None), None) is None:
         raise InvalidTimeError(
@@ -337,10 +335,18 @@ def _check_single_against_now(single: _Single, zone: Zone, now_utc: DateTime) ->
     window = _window(single.wall, single.zone_type, zone, single.path)
     if window.latest < now_utc:
         raise InvalidTimeError(f"{single.path}.time", f"{single.wall} is in the past (now {now_utc} UTC)")
-    if window.earliest > now_utc.add(years=1):
+    if window.earliest > _a_year_after(now_utc):
         raise InvalidTimeError(
             f"{single.path}.time", f"{single.wall} is more than one year ahead (now {now_utc} UTC)"
         )
+
+
+def _a_year_after(moment: DateTime) -> DateTime:
+    """One year later (29 February -> 28 February), or the calendar's last second past 9999."""
+    try:
+        return moment.add(years=1)
+    except ValueError:
+        return moment.replace(month=12, day=31, hour=23, minute=59, second=59)
 
 
 def _read_trigger(trigger: object, field: str) -> _Single | _Periodical:
@@ -534,7 +540,7 @@ def _pai_instants(
     while repeats is None or step <= repeats:
         try:
             instant = _pai_step(first, unit, step * cycle)
-        except OverflowError:  # the calendar ends at 9999
+        except (OverflowError, ValueError):  # the calendar ends with 9999
             return
         if last is not None and instant > last:
             return
@@ -555,8 +561,8 @@ def _first_step_after(first: DateTime, unit: int, cycle: int, after: DateTime | 
     if after is None or after <= first or unit == PAI_NEVER:
         return 0
     if unit == PAI_MONTH:
-        local = after.in_timezone(PAI_TZ)
-        months = (local.year - first.year) * 12 + local.month - first.month
+        # after's UTC month is never later than its UTC+8 month, so this stays a lower bound.
+        months = (after.year - first.year) * 12 + after.month - first.month
         return max(0, months // cycle - 1)
     step_seconds = int(_PAI_FIXED_STEPS[unit].total_seconds()) * cycle
     return int(after.timestamp() - first.timestamp()) // step_seconds
