@@ -337,7 +337,8 @@ def _api_date(text: object, field: str) -> date:
     if not isinstance(text, str):
         _fail(field, f"must be a string 'yyyy-MM-dd', got {type(text).__name__}", PLAN_MSG_DATE_INVALID)
     try:
-        return timing.parse_api_date(text, field=field)
+        parsed: date = timing.parse_api_date(text, field=field)
+        return parsed
     except InvalidFieldError as err:
         raise _recoded(err, PLAN_MSG_DATE_INVALID) from err
 

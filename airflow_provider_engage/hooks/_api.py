@@ -1,0 +1,192 @@
+"""What a call is, independent of the HTTP library that sends it.
+
+Each endpoint is a function returning an :class:`ApiCall` (method, path, query, JSON body,
+whether it creates, and how to read the answer). The sync hooks send calls with requests and the
+async hooks with aiohttp; both use the same calls and the same vendor reading of answers
+(``interpret``), so the endpoint table exists once. No I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import quote, urlencode, urlsplit
+
+from airflow_provider_engage.connections import extra_value
+from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.exceptions import EngageServiceError
+from airflow_provider_engage.hooks._retry import RetrySettings, Transport
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+__all__ = [
+    "ApiCall",
+    "ApiProblem",
+    "ConnectionLike",
+    "Dialect",
+    "Timeouts",
+    "decode_body",
+    "segment",
+]
+
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+
+def _same(payload: Any) -> Any:
+    return payload
+
+
+@dataclass(frozen=True)
+class ApiCall(Generic[T]):
+    """One request to one endpoint, and how to turn its decoded answer into the result."""
+
+    operation: str  # names the call in errors and logs: "create schedule"
+    method: str
+    path: str  # already encoded (see :func:`segment`)
+    parse: Callable[[Any], T] = _same
+    params: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None  # JSON-serialisable, or None for no body
+    creates: bool = False  # sending it twice could create two things
+    action: str = ""  # the vendor's name for the operation (PAI signs it)
+
+    def body_bytes(self) -> bytes:
+        """The body exactly as sent (and, for PAI, hashed and signed)."""
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def target(self) -> str:
+        """Path and query as they go on the wire (commas kept, as the seeds write them)."""
+        if not self.params:
+            return self.path
+        return f"{self.path}?{urlencode(self.params, quote_via=quote, safe=',')}"
+
+
+def segment(value: object) -> str:
+    """A value as one path segment (``/v4/schedules/{id}``): everything but unreserved encoded."""
+    return quote(str(value), safe="")
+
+
+def decode_body(raw: bytes) -> Any:
+    """JSON when it is JSON; None for an empty body; the text itself otherwise (``success``)."""
+    text = raw.decode("utf-8", errors="replace").strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class ApiProblem(Exception):
+    """A failed call described plainly; the transport turns it into the vendor's error."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        vendor_code: int | str | None = None,
+        request_id: str | None = None,
+        transport: Transport | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.vendor_code = vendor_code
+        self.request_id = request_id
+        self.transport = transport
+
+
+class Dialect(Protocol):
+    """The vendor-specific half of a call: reading answers and naming failures."""
+
+    def interpret(self, call: ApiCall[T], status: int, headers: Mapping[str, str], raw: bytes) -> T:
+        """The parsed result, or raise :class:`ApiProblem`."""
+        ...
+
+    def error(
+        self, call: ApiCall[Any], problem: ApiProblem, *, may_have_taken_effect: bool
+    ) -> EngageServiceError:
+        """The exception the caller sees."""
+        ...
+
+
+def describe_failure(
+    vendor: str,
+    call: ApiCall[Any],
+    problem: ApiProblem,
+    *,
+    meaning: str | None,
+    may_have_taken_effect: bool,
+) -> str:
+    """One sentence a DAG author can act on; never carries a header or a secret."""
+    if problem.status is None:
+        text = f"{vendor} {call.operation} failed: {problem.message}"
+    else:
+        parts = [f"HTTP {problem.status}"]
+        if problem.vendor_code is not None:
+            parts.append(f"code {problem.vendor_code}" + (f" ({meaning})" if meaning else ""))
+        text = f"{vendor} {call.operation} failed: {', '.join(parts)}"
+        if problem.message:
+            text += f": {problem.message}"
+    if problem.request_id:
+        text += f" [request id {problem.request_id}]"
+    if may_have_taken_effect:
+        text += ". The request may have taken effect: look for what it created before sending it again"
+    return text
+
+
+class ConnectionLike(Protocol):
+    """What the hooks read from an Airflow connection (sync or async)."""
+
+    host: str | None
+    login: str | None
+    password: str | None
+
+    @property
+    def extra_dejson(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = DEFAULT_CONNECT_TIMEOUT
+    read: float = DEFAULT_READ_TIMEOUT
+
+    @classmethod
+    def from_extra(cls, extra: Mapping[str, Any], conn_type: str) -> Timeouts:
+        def seconds(key: str, default: float) -> float:
+            return _seconds(extra_value(extra, conn_type, key), key, default)
+
+        return cls(
+            connect=seconds("connect_timeout", DEFAULT_CONNECT_TIMEOUT),
+            read=seconds("timeout", DEFAULT_READ_TIMEOUT),
+        )
+
+
+def _seconds(value: Any, field_name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise InvalidFieldError(field_name, f"must be a number of seconds, got {value!r}") from None
+    if not 0 < seconds < float("inf") or isinstance(value, bool):
+        raise InvalidFieldError(field_name, f"must be a number of seconds above 0, got {value!r}")
+    return seconds
+
+
+def retry_settings(extra: Mapping[str, Any], conn_type: str) -> RetrySettings:
+    """Retry settings from plain or form-prefixed extra keys."""
+    keys = ("max_retries", "retry_min_wait", "retry_max_wait")
+    return RetrySettings.from_extra({key: extra_value(extra, conn_type, key) for key in keys})
+
+
+def host_header(base_url: str) -> str:
+    """The ``Host`` a server sees for ``base_url`` (``host:port`` unless the port is the default)."""
+    netloc = urlsplit(base_url).netloc
+    return netloc.rpartition("@")[2]

@@ -1,0 +1,244 @@
+"""The sync transport both hooks send through: session, timeouts, retries, error mapping.
+
+A hook subclass supplies only what differs per vendor: the base URL, the auth headers for one
+request and the :class:`~airflow_provider_engage.hooks._api.Dialect` that reads answers. Every
+endpoint method is then ``return self._run(api.some_call(...))``.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import requests
+from airflow.providers.common.compat.sdk import BaseHook, mask_secret
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying
+
+from airflow_provider_engage import __version__
+from airflow_provider_engage.connections import ConnectionSpec, extra_value
+from airflow_provider_engage.exceptions import EngageServiceError
+from airflow_provider_engage.hooks._api import ApiCall, ApiProblem, Dialect, Timeouts, retry_settings
+from airflow_provider_engage.hooks._retry import (
+    Failure,
+    RetrySettings,
+    Transport,
+    should_retry,
+    wait_seconds,
+)
+
+if TYPE_CHECKING:
+    from airflow_provider_engage.hooks._api import ConnectionLike
+
+T = TypeVar("T")
+
+USER_AGENT = f"airflow-provider-engage/{__version__} python-requests/{requests.__version__}"
+
+
+class _FailedAttempt(Exception):
+    def __init__(self, failure: Failure, error: EngageServiceError) -> None:
+        super().__init__(str(error))
+        self.failure = failure
+        self.error = error
+
+
+def classify(err: requests.RequestException) -> Transport:
+    """Whether a request that got no answer can have reached the service."""
+    if isinstance(err, requests.exceptions.SSLError):
+        return Transport.FATAL
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return Transport.NOT_SENT
+    if isinstance(err, requests.exceptions.ConnectionError):
+        return Transport.NOT_SENT if _never_connected(err) else Transport.AMBIGUOUS
+    if isinstance(err, requests.exceptions.Timeout | requests.exceptions.ChunkedEncodingError):
+        return Transport.AMBIGUOUS
+    return Transport.FATAL  # bad URL, bad header: sending again changes nothing
+
+
+def _never_connected(err: BaseException) -> bool:
+    """True when the cause is a refused/unresolvable connection (urllib3's NewConnectionError)."""
+    from urllib3.exceptions import NewConnectionError
+
+    seen: set[int] = set()
+    pending: list[object] = [err]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError | ConnectionRefusedError):
+            return True
+        pending.extend(
+            [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        )
+    return False
+
+
+class EngageBaseHook(BaseHook):
+    """Shared by the vendor hooks; not a connection type of its own."""
+
+    spec: ClassVar[ConnectionSpec]
+    dialect: ClassVar[Dialect]
+
+    def __init__(self, conn_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.conn_id = conn_id
+
+    # --- Airflow UI (2.11 reads these; 3.2+ reads get_provider_info) ------------------------------
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        return cls.spec.form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return cls.spec.ui_field_behaviour()
+
+    # --- the connection -----------------------------------------------------------------------------
+
+    @cached_property
+    def connection(self) -> ConnectionLike:
+        conn = self.get_connection(self.conn_id)
+        for secret in (conn.password, extra_value(conn.extra_dejson, self.spec.conn_type, "security_token")):
+            if secret:
+                mask_secret(secret)
+        return conn
+
+    @cached_property
+    def extra(self) -> dict[str, Any]:
+        return dict(self.connection.extra_dejson)
+
+    def extra_value(self, key: str) -> Any:
+        """An extra under its plain key or its ``extra__<type>__`` form name."""
+        return extra_value(self.extra, self.spec.conn_type, key)
+
+    @cached_property
+    def timeouts(self) -> Timeouts:
+        return Timeouts.from_extra(self.extra, self.spec.conn_type)
+
+    @cached_property
+    def retry_settings(self) -> RetrySettings:
+        return retry_settings(self.extra, self.spec.conn_type)
+
+    @property
+    def base_url(self) -> str:
+        raise NotImplementedError
+
+    def _auth_headers(self, call: ApiCall[Any], body: bytes) -> dict[str, str]:
+        raise NotImplementedError
+
+    # --- the transport ------------------------------------------------------------------------------
+
+    @cached_property
+    def session(self) -> requests.Session:
+        """One session per hook: connections are kept alive across calls and pages."""
+        session = requests.Session()
+        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        session.mount("https://", HTTPAdapter(pool_maxsize=4))
+        session.mount("http://", HTTPAdapter(pool_maxsize=4))
+        return session
+
+    def get_conn(self) -> requests.Session:
+        return self.session
+
+    def close(self) -> None:
+        if "session" in self.__dict__:
+            self.session.close()
+            del self.__dict__["session"]
+
+    def _sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def _run(self, call: ApiCall[T]) -> T:
+        """Send ``call`` with retries as :mod:`~airflow_provider_engage.hooks._retry` decides."""
+        settings = self.retry_settings
+
+        def retry(state: RetryCallState) -> bool:
+            failed = state.outcome.exception() if state.outcome else None
+            return isinstance(failed, _FailedAttempt) and should_retry(
+                failed.failure, state.attempt_number - 1, settings
+            )
+
+        def wait(state: RetryCallState) -> float:
+            failed = state.outcome.exception() if state.outcome else None
+            assert isinstance(failed, _FailedAttempt)
+            return wait_seconds(failed.failure, state.attempt_number - 1, settings)
+
+        def before_sleep(state: RetryCallState) -> None:
+            failed = state.outcome.exception() if state.outcome else None
+            pause = state.next_action.sleep if state.next_action else 0.0
+            self.log.warning(
+                "%s %s %s: %s; retry %d of %d in %.2f s",
+                self.spec.hook_name,
+                call.method,
+                call.path,
+                _reason(failed),
+                state.attempt_number,
+                settings.max_retries,
+                pause,
+            )
+
+        retrying = Retrying(
+            retry=retry, wait=wait, sleep=self._sleep, before_sleep=before_sleep, reraise=True
+        )
+        try:
+            result: T = retrying(self._attempt, call)
+            return result
+        except _FailedAttempt as failed:
+            raise failed.error from failed.__cause__
+
+    def _attempt(self, call: ApiCall[T]) -> T:
+        body = call.body_bytes()
+        headers = self._auth_headers(call, body)
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                call.method,
+                self.base_url + call.target(),
+                data=body or None,
+                headers=headers,
+                timeout=(self.timeouts.connect, self.timeouts.read),
+                allow_redirects=False,
+            )
+        except requests.RequestException as err:
+            transport = classify(err)
+            problem = ApiProblem(f"no answer from {call.path} ({_short(err)})", transport=transport)
+            raise self._failed(call, problem, Failure(creates=call.creates, transport=transport)) from err
+        self.log.info(
+            "%s %s %s -> %d (%.2f s)",
+            self.spec.hook_name,
+            call.method,
+            call.path,
+            response.status_code,
+            time.monotonic() - started,
+        )
+        try:
+            return self.dialect.interpret(call, response.status_code, response.headers, response.content)
+        except ApiProblem as problem:
+            failure = Failure(
+                creates=call.creates,
+                status=problem.status,
+                vendor_code=problem.vendor_code,
+                headers=dict(response.headers),
+            )
+            raise self._failed(call, problem, failure) from None
+
+    def _failed(self, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> _FailedAttempt:
+        error = self.dialect.error(call, problem, may_have_taken_effect=failure.may_have_taken_effect)
+        return _FailedAttempt(failure, error)
+
+
+def _short(err: BaseException) -> str:
+    text = str(err)
+    return f"{type(err).__name__}: {text[:300]}"
+
+
+def _reason(failed: BaseException | None) -> str:
+    if isinstance(failed, _FailedAttempt):
+        failure = failed.failure
+        if failure.transport is not None:
+            return f"no answer ({failure.transport.value})"
+        code = f", code {failure.vendor_code}" if failure.vendor_code is not None else ""
+        return f"HTTP {failure.status}{code}"
+    return repr(failed)

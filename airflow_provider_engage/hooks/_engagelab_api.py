@@ -1,0 +1,271 @@
+"""The EngageLab AppPush v4 endpoints this provider calls, and how to read their answers.
+
+One function per endpoint checks its input (:mod:`airflow_provider_engage.validation`) and
+returns an :class:`~airflow_provider_engage.hooks._api.ApiCall`; :data:`DIALECT` reads answers,
+tolerating what the real service sends besides the seeds' examples (a one-element array for a
+schedule, three spellings of the msg-id list, empty or ``success`` bodies). Sync and async hooks
+share all of it; no I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from airflow_provider_engage import validation
+from airflow_provider_engage.connections import ENGAGELAB, ENGAGELAB_BASE_URLS, base_url, extra_value
+from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.exceptions import EngageLabApiError, EngageLabNotFoundError
+from airflow_provider_engage.hooks._api import ApiCall, ApiProblem, decode_body, describe_failure, segment
+from airflow_provider_engage.records import MsgIdRecord, read_msg_id_records, read_plan_msg_ids
+
+T = TypeVar("T")
+
+VENDOR = "EngageLab"
+STATS_CHUNK = 100  # GET /v4/status/detail takes at most 100 ids a call
+NOT_FOUND_CODES = frozenset({28104, 28404})
+NO_TARGET_CODE = 28105  # answered with HTTP 404 too, but the schedule exists: it is a bad push
+SUCCESS_CODES = frozenset({0, 28000})
+
+# What each documented code means, from the seeds' tables (001, 003) and research notes.
+CODE_MEANINGS: dict[int, str] = {
+    28000: "success",
+    28100: "invalid parameter: the schedule or push is invalid, expired or over a limit",
+    28101: "authentication failed: AppKey and Master Secret do not match",
+    28104: "the schedule does not exist: already sent, deleted, or a wrong id",
+    28105: "no push target for the set time",
+    28200: "internal server error",
+    28203: "internal server error, retry later",
+    28404: "the schedule does not exist",
+    1003: "invalid push plan query parameters (page_index/page_size)",
+    1011: "cannot find sending target",
+    3010: "query API call volume over the limit",
+    21003: "illegal date",
+    21004: "permission check for push plans failed",
+    21009: "internal system error, cannot be retried",
+    21015: "wrong types for plan_id or plan_description",
+    21044: "start and end dates more than one month apart",
+    23001: "permission check for msg ids by push plan failed",
+    23002: "invalid plan_ids or missing dates",
+    27000: "internal server error",
+    27300: "illegal push plan id",
+    27301: "illegal push plan description",
+    27302: "push plan usage over the limit",
+    27303: "empty push plan id",
+    27304: "push plan id too long",
+}
+
+
+# --- reading answers ----------------------------------------------------------------------------
+
+
+def _error_of(payload: Any) -> tuple[int | str | None, str] | None:
+    """``(code, message)`` from ``{"error": {"code", "message"}}``, if the answer has one."""
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("error"), Mapping):
+        return None
+    error = payload["error"]
+    code = error.get("code")
+    if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+        code = int(code)
+    return code, str(error.get("message") or "")
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    for name, value in headers.items():
+        if name.lower() in ("x-request-id", "x-requestid"):
+            return value
+    return None
+
+
+class EngageLabDialect:
+    """How EngageLab answers: 2xx with data, or a status with ``{"error": {...}}``."""
+
+    def interpret(self, call: ApiCall[T], status: int, headers: Mapping[str, str], raw: bytes) -> T:
+        payload = decode_body(raw)
+        error = _error_of(payload)
+        request_id = _request_id(headers)
+        if 200 <= status < 300 and (error is None or error[0] in SUCCESS_CODES):
+            try:
+                return call.parse(payload)
+            except ApiProblem:
+                raise
+            except (ValueError, TypeError, KeyError) as err:
+                raise ApiProblem(f"unexpected answer: {err}", status=status, request_id=request_id) from err
+        code, message = error or (None, _plain_text(payload))
+        raise ApiProblem(message, status=status, vendor_code=code, request_id=request_id)
+
+    def error(
+        self, call: ApiCall[Any], problem: ApiProblem, *, may_have_taken_effect: bool
+    ) -> EngageLabApiError:
+        code = problem.vendor_code
+        not_found = code in NOT_FOUND_CODES or (problem.status == 404 and code != NO_TARGET_CODE)
+        cls = EngageLabNotFoundError if not_found else EngageLabApiError
+        meaning = CODE_MEANINGS.get(code) if isinstance(code, int) else None
+        return cls(
+            describe_failure(
+                VENDOR, call, problem, meaning=meaning, may_have_taken_effect=may_have_taken_effect
+            ),
+            operation=call.operation,
+            status_code=problem.status,
+            vendor_code=code,
+            vendor_message=problem.message or None,
+            request_id=problem.request_id,
+            may_have_taken_effect=may_have_taken_effect,
+        )
+
+
+def _plain_text(payload: Any) -> str:
+    """A short excerpt of a non-JSON error body (a proxy's HTML page, say)."""
+    return "" if payload is None else str(payload)[:200]
+
+
+DIALECT = EngageLabDialect()
+
+
+def _object(payload: Any) -> dict[str, Any]:
+    if payload is None or payload == "success":
+        return {}
+    if not isinstance(payload, Mapping):
+        raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
+    return dict(payload)
+
+
+def _one_schedule(payload: Any) -> dict[str, Any]:
+    # The seeds show an object; the vendor's SDKs type the answer as an array of one.
+    if isinstance(payload, list):
+        if not payload:
+            raise ApiProblem("the answer holds no schedule", status=404, vendor_code=28104)
+        payload = payload[0]
+    return _object(payload)
+
+
+def _nothing(payload: Any) -> None:
+    return None
+
+
+def _stats(payload: Any) -> dict[str, Any]:
+    """Per-message statistics keyed by message id, whether the answer is an object or a list."""
+    if isinstance(payload, list):
+        keyed: dict[str, Any] = {}
+        for item in payload:
+            msg_id = item.get("message_id", item.get("msg_id")) if isinstance(item, Mapping) else None
+            if msg_id is None:
+                raise ValueError("a statistics entry has no message_id")
+            keyed[str(msg_id)] = item
+        return keyed
+    return _object(payload)
+
+
+# --- the endpoints ------------------------------------------------------------------------------
+
+
+def create_schedule(payload: Mapping[str, Any], *, site_tz: str) -> ApiCall[dict[str, Any]]:
+    """``POST /v4/schedules`` -> ``{"schedule_id", "name"}``. Time rules relative to now are the
+    service's to judge (its clock may differ from ours, as the emulator's does)."""
+    validation.check_schedule(payload, creating=True, site_tz=site_tz)
+    return ApiCall("create schedule", "POST", "/v4/schedules", _object, body=dict(payload), creates=True)
+
+
+def get_schedule(schedule_id: str) -> ApiCall[dict[str, Any]]:
+    return ApiCall("get schedule", "GET", f"/v4/schedules/{_id(schedule_id)}", _one_schedule)
+
+
+def list_schedules(page: int = 1) -> ApiCall[dict[str, Any]]:
+    """``GET /v4/schedules?page=N``: unexpired schedules, 50 a page."""
+    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+        raise InvalidFieldError("page", f"must be an integer >= 1, got {page!r}")
+    return ApiCall("list schedules", "GET", "/v4/schedules", _object, params={"page": str(page)})
+
+
+def update_schedule(schedule_id: str, payload: Mapping[str, Any], *, site_tz: str) -> ApiCall[dict[str, Any]]:
+    """``PUT /v4/schedules/{id}`` replaces the whole schedule (no partial update)."""
+    validation.check_schedule(payload, creating=False, site_tz=site_tz)
+    return ApiCall("update schedule", "PUT", f"/v4/schedules/{_id(schedule_id)}", _object, body=dict(payload))
+
+
+def delete_schedule(schedule_id: str) -> ApiCall[None]:
+    return ApiCall("delete schedule", "DELETE", f"/v4/schedules/{_id(schedule_id)}", _nothing)
+
+
+def schedule_msg_ids(schedule_id: str) -> ApiCall[list[MsgIdRecord]]:
+    return ApiCall(
+        "get schedule msg ids", "GET", f"/v4/schedules/{_id(schedule_id)}/msg-ids", read_msg_id_records
+    )
+
+
+def upsert_push_plan(plan_id: str, plan_description: str) -> ApiCall[dict[str, Any]]:
+    """``POST /v4/push_plan`` creates or updates: sending it twice is harmless, so it retries."""
+    validation.check_plan_id(plan_id)
+    validation.check_plan_description(plan_description)
+    body = {"plan_id": plan_id, "plan_description": plan_description}
+    return ApiCall("upsert push plan", "POST", "/v4/push_plan", _object, body=body)
+
+
+def list_push_plans(
+    page_index: int = 1,
+    page_size: int = 20,
+    send_source: int | None = None,
+    search_description: str | None = None,
+) -> ApiCall[dict[str, Any]]:
+    validation.check_plan_list_query(page_index, page_size, send_source, search_description)
+    params = {"page_index": str(page_index), "page_size": str(page_size)}
+    if send_source is not None:
+        params["send_source"] = str(send_source)
+    if search_description:
+        params["search_description"] = search_description
+    return ApiCall("list push plans", "GET", "/v4/push_plan/list", _object, params=params)
+
+
+def plan_msg_ids(
+    plan_ids: str | Sequence[str], start_date: str | date, end_date: str | date, *, today: date
+) -> ApiCall[dict[str, list[str]]]:
+    """``GET /v4/status/plan/msg/`` (trailing slash and all) -> ``{plan_id: [msg_id, ...]}``."""
+    ids = [part.strip() for part in plan_ids.split(",")] if isinstance(plan_ids, str) else list(plan_ids)
+    start, end = _date_text(start_date, "start_date"), _date_text(end_date, "end_date")
+    validation.check_plan_msg_query(ids, start, end, today=today)
+    params = {"plan_ids": ",".join(ids), "start_date": start, "end_date": end}
+    return ApiCall("get plan msg ids", "GET", "/v4/status/plan/msg/", read_plan_msg_ids, params=params)
+
+
+def message_stats(msg_ids: Iterable[str | int]) -> list[ApiCall[dict[str, Any]]]:
+    """``GET /v4/status/detail?message_ids=...``, one call per 100 ids."""
+    ids = [str(msg_id) for msg_id in msg_ids]
+    for index, msg_id in enumerate(ids):
+        if not msg_id.strip() or "," in msg_id:
+            raise InvalidFieldError(f"msg_ids[{index}]", f"must be a message id, got {msg_id!r}")
+    unique = list(dict.fromkeys(ids))
+    return [
+        ApiCall(
+            "get message stats",
+            "GET",
+            "/v4/status/detail",
+            _stats,
+            params={"message_ids": ",".join(unique[start : start + STATS_CHUNK])},
+        )
+        for start in range(0, len(unique), STATS_CHUNK)
+    ]
+
+
+def _id(value: object, field: str = "schedule_id") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidFieldError(field, f"must be a non-empty string, got {value!r}")
+    return segment(value)
+
+
+def _date_text(value: str | date, field: str) -> str:
+    # A date object is unambiguous; strings are checked strictly by validation.
+    if isinstance(value, datetime):
+        raise InvalidFieldError(field, "give a date or 'yyyy-MM-dd', not a datetime")
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# --- the connection ------------------------------------------------------------------------------
+
+
+def base_url_of(host: str | None, extra: Mapping[str, Any]) -> str:
+    """The connection's host if given, else the region's base URL (singapore by default)."""
+    region = extra_value(extra, ENGAGELAB.conn_type, "region") or "singapore"
+    if region not in ENGAGELAB_BASE_URLS:
+        raise InvalidFieldError("region", f"must be one of {', '.join(ENGAGELAB_BASE_URLS)}, got {region!r}")
+    return base_url(host, ENGAGELAB_BASE_URLS[region])
