@@ -156,8 +156,7 @@ def _to_utc(value: object, field: str) -> DateTime:
             f"{value.isoformat()} has no UTC offset; give an aware datetime or an offset such as "
             f"+08:00 or Z (the provider never guesses a zone)",
         )
-    with _within_calendar(field):
-        return pendulum.instance(value.astimezone(dt.UTC))
+    return _as_utc(value, field)
 
 
 def _is_api_datetime_text(value: object) -> TypeGuard[str]:
@@ -224,8 +223,17 @@ def _instant_of(wall: dt.datetime, zone: Zone, field: str) -> DateTime:
     local = dt.datetime(
         wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, tzinfo=zone, fold=0
     )
+    return _as_utc(local, field)
+
+
+def _as_utc(moment: dt.datetime, field: str) -> DateTime:
+    """An aware datetime as a pendulum DateTime in UTC, whatever its tzinfo (stdlib does the sum)."""
     with _within_calendar(field):
-        return pendulum.instance(local.astimezone(dt.UTC))
+        utc = moment.astimezone(dt.UTC)
+    # Built afresh: pendulum.instance() hands a pendulum DateTime back untouched, tzinfo and all.
+    return pendulum.datetime(
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tz=pendulum.UTC
+    )
 
 
 @contextmanager
