@@ -7,8 +7,9 @@ pass in a second. It is thread-safe because tests call in from other threads tha
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 def _real_now() -> datetime:
@@ -29,10 +30,10 @@ class Clock:
         self._lock = threading.Lock()
         self._offset = timedelta(0)
         self._frozen_at: datetime | None = None
-        if start is not None:
-            self.set(start)
         if frozen:
             self.freeze()
+        if start is not None:
+            self.set(start)
 
     @property
     def frozen(self) -> bool:
@@ -83,6 +84,18 @@ class Clock:
             self._offset = timedelta(0)
             self._frozen_at = None
             return self._now_locked()
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-safe state for ``--db``: the offset from real time, or where it stands frozen."""
+        with self._lock:
+            frozen_at = self._frozen_at.isoformat() if self._frozen_at else None
+            return {"offset_seconds": self._offset.total_seconds(), "frozen_at": frozen_at}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._offset = timedelta(seconds=float(data.get("offset_seconds", 0.0)))
+            frozen_at = data.get("frozen_at")
+            self._frozen_at = datetime.fromisoformat(frozen_at) if frozen_at else None
 
     def _now_locked(self) -> datetime:
         if self._frozen_at is not None:

@@ -1,0 +1,72 @@
+"""``create_app(config)``: both services, the control API, the traffic middleware and firing.
+
+The app is an ordinary ASGI app; :mod:`airflow_provider_engage.emulator.server` runs it under
+uvicorn. While it runs, a background task fires what has come due every
+``config.fire_interval`` real seconds (clock changes through the control API fire at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from airflow_provider_engage.emulator import control, engagelab_routes, pai_routes
+from airflow_provider_engage.emulator.config import EmulatorConfig
+from airflow_provider_engage.emulator.core import Emulator
+from airflow_provider_engage.emulator.middleware import TrafficMiddleware
+
+log = logging.getLogger(__name__)
+
+# Real seconds between snapshots written by the background task (requests that change state
+# save at once; this catches what firing changed).
+SAVE_INTERVAL = 1.0
+
+
+def create_app(config: EmulatorConfig | None = None) -> FastAPI:
+    config = config or EmulatorConfig()
+    emulator = Emulator(config)
+    emulator.load()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_fire_periodically(emulator, config.fire_interval))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            emulator.save()
+
+    app = FastAPI(title="engage-emulator", lifespan=lifespan)
+    app.state.emulator = emulator
+    app.include_router(
+        engagelab_routes.build_router(
+            emulator.engagelab,
+            config.credentials,
+            legacy_msgids=config.legacy_msgids,
+            get_as_array=config.get_as_array,
+        )
+    )
+    app.include_router(pai_routes.build_router(emulator.pai, config.credentials))
+    app.include_router(control.build_router(emulator))
+    app.add_middleware(TrafficMiddleware, emulator=emulator, router=app.router)
+    return app
+
+
+async def _fire_periodically(emulator: Emulator, interval: float) -> None:
+    since_save = 0.0
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            emulator.fire_due()
+            since_save += interval
+            if since_save >= SAVE_INTERVAL:
+                since_save = 0.0
+                emulator.save()
+        except Exception:  # one bad tick must not stop the clock for good
+            log.exception("firing due schedules failed")

@@ -1,0 +1,630 @@
+"""The emulated EngageLab AppPush app: scheduled tasks, push plans, fired messages and their rules.
+
+The backend in the moto sense: plain methods that the HTTP layer (``engagelab_routes``) calls,
+raising :class:`EngageLabError` with the service's own code and status. Shape and format rules
+come from :mod:`airflow_provider_engage.validation` and time rules from
+:mod:`airflow_provider_engage.timing`; what only the server can know lives here (the cap on
+unexpired tasks, expiry, whether targets exist, what may change on PUT, firing).
+
+Targets (documented in ``docs/emulator.md``): ``to: "all"`` always reaches devices. Any other
+audience value (registration id, alias, tag, segment id, live activity id) exists unless it
+starts with ``missing`` (never existed: creating a task that names only such targets answers
+28105) or ``gone`` (existed when the task was created, uninstalled before it fired: the firing
+records error 1011). ``tag_not`` selects nobody.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import json
+import math
+import random
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+
+from airflow_provider_engage import timing, validation
+from airflow_provider_engage.emulator.clock import Clock
+from airflow_provider_engage.errors import InvalidFieldError
+
+SCHEDULES_PER_PAGE = 50
+# A zone_type 2 occurrence is delivered in this many bands, evenly from its earliest instant
+# (UTC+14) to its latest (UTC-12): one every two hours, so msg-ids grow over ~26 hours.
+DEVICE_ZONE_BANDS = 14
+MESSAGE_STATS_MAX_IDS = 100
+MESSAGE_RETENTION = timedelta(days=30)
+NO_TARGET_CODE = 1011
+NO_TARGET_MESSAGE = "Cannot find sending target"
+_FIRST_MSG_ID = 1_088_009
+_NEVER_EXISTED = "missing"
+_UNINSTALLED = "gone"
+_AUDIENCE_KEYS = ("registration_id", "alias", "tag", "tag_and", "live_activity_id", "seg")
+
+# The HTTP status each vendor code is answered with (seed 003's table; plan codes are 400).
+_STATUS_OF_CODE = {28101: 401, 28104: 404, 28105: 404, 28200: 500, 28203: 503, 27000: 500, 21009: 500}
+
+
+class EngageLabError(Exception):
+    """An answer the service gives as ``{"error": {"code", "message"}}`` with an HTTP status."""
+
+    code = 28200
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    @property
+    def status(self) -> int:
+        return status_of_code(self.code)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+    @classmethod
+    def from_invalid(cls, err: InvalidFieldError) -> EngageLabError:
+        """A shared validation failure, answered with the code the rule names."""
+        return cls(str(err), code=err.vendor_code or InvalidSchedule.code)
+
+
+class InvalidSchedule(EngageLabError):
+    code = 28100
+
+
+class AuthenticationFailed(EngageLabError):
+    code = 28101
+
+
+class ScheduleNotFound(EngageLabError):
+    code = 28104
+
+
+class NoPushTarget(EngageLabError):
+    code = 28105
+
+
+class InvalidParameter(EngageLabError):
+    code = 1003
+
+
+def status_of_code(code: int) -> int:
+    return _STATUS_OF_CODE.get(code, 400)
+
+
+def _iso_z(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _millis(instant: datetime) -> int:
+    return int(instant.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class MsgRecord:
+    """One push a schedule fired: a message id, or ``"0"`` and the reason it reached nobody."""
+
+    msg_id: str
+    ts: int
+    code: int = 0
+    message: str = ""
+
+    def wire(self) -> str:
+        """The element of ``MsgIds``: a JSON *string*, as the service sends it."""
+        error = {"code": self.code, "message": self.message}
+        return json.dumps({"msg_id": self.msg_id, "error": error, "needRetry": False, "ts": self.ts})
+
+
+@dataclass
+class Message:
+    """A fired message, for statistics and push-plan queries."""
+
+    msg_id: str
+    schedule_id: str
+    fired_at: datetime
+    targets: int
+    kind: str
+    plan_id: str | None = None
+
+
+@dataclass
+class Plan:
+    plan_id: str
+    description: str
+    created_at: datetime
+    send_source: int = 0
+    count: int = 0
+    last_used_at: datetime | None = None
+
+    def info(self) -> dict[str, Any]:
+        last_used = self.last_used_at or self.created_at
+        return {
+            "push_id": self.plan_id,
+            "plan_description": self.description,
+            "count": self.count,
+            "create_time": _iso_z(self.created_at),
+            "last_used_time": _iso_z(last_used),
+        }
+
+
+class _Deliveries:
+    """The instants one schedule delivers at, strictly after ``cursor``, in time order.
+
+    zone_type 2 occurrences overlap (a 26-hour window, fired daily), so the bands of the next
+    occurrences are merged in as soon as they could come first.
+    """
+
+    def __init__(self, trigger: Mapping[str, Any], site_tz: str, cursor: datetime) -> None:
+        self._source = timing.occurrences(trigger, site_tz=site_tz, after=cursor)
+        self._cursor = cursor
+        self._lookahead = next(self._source, None)
+        self._pending: list[datetime] = []
+
+    def peek(self) -> datetime | None:
+        while self._lookahead is not None and (
+            not self._pending or self._lookahead.earliest <= self._pending[0]
+        ):
+            for instant in _bands(self._lookahead):
+                if instant > self._cursor:
+                    heapq.heappush(self._pending, instant)
+            self._lookahead = next(self._source, None)
+        return self._pending[0] if self._pending else None
+
+    def pop(self) -> datetime:
+        self.peek()
+        return heapq.heappop(self._pending)
+
+
+def _bands(occurrence: timing.Occurrence) -> list[datetime]:
+    # Plain datetimes: pendulum's arithmetic on its DateTime gives intervals and naive results.
+    earliest = datetime.fromtimestamp(occurrence.earliest.timestamp(), UTC)
+    span = datetime.fromtimestamp(occurrence.latest.timestamp(), UTC) - earliest
+    if not span:
+        return [earliest]
+    step = span / (DEVICE_ZONE_BANDS - 1)
+    return [earliest + step * band for band in range(DEVICE_ZONE_BANDS)]
+
+
+@dataclass
+class Schedule:
+    schedule_id: str
+    name: str
+    enabled: bool
+    trigger: dict[str, Any]
+    push: dict[str, Any]
+    created_at: datetime
+    # Everything due at or before this instant has been delivered.
+    cursor: datetime
+    records: list[MsgRecord] = field(default_factory=list)
+    version: int = 0
+    # What is known of expiry: live before ``live_until``, expired from ``expired_from`` on.
+    live_until: datetime | None = None
+    expired_from: datetime | None = None
+
+    def detail(self) -> dict[str, Any]:
+        return {"schedule_id": self.schedule_id, **self.body()}
+
+    def body(self) -> dict[str, Any]:
+        return {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
+
+
+class EngageLabBackend:
+    """One EngageLab app: its scheduled tasks, push plans and the messages they fired."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        seed: int | None = None,
+        site_tz: str = timing.SITE_TZ_DEFAULT,
+        max_schedules: int = 1000,
+        max_plans: int = 1000,
+    ) -> None:
+        self.clock = clock
+        self.site_tz = site_tz
+        self.max_schedules = max_schedules
+        self.max_plans = max_plans
+        self._random = random.Random(seed)
+        self._lock = threading.RLock()
+        self._next_msg_id = _FIRST_MSG_ID
+        self._clear()
+
+    def _clear(self) -> None:
+        self._schedules: dict[str, Schedule] = {}
+        self._plans: dict[str, Plan] = {}
+        self._messages: dict[str, Message] = {}
+        self._deliveries: dict[str, _Deliveries] = {}
+        self._due: list[tuple[datetime, int, str, int]] = []
+        self._order = itertools.count()
+
+    # --- scheduled tasks ------------------------------------------------------------------------
+
+    def create_schedule(self, body: Any) -> dict[str, Any]:
+        with self._lock:
+            now = self.clock.now()
+            self._check_schedule(body, creating=True, now=now)
+            unexpired = sum(1 for schedule in self._schedules.values() if not self._expired(schedule, now))
+            if unexpired >= self.max_schedules:
+                raise InvalidSchedule(
+                    f"the app already has {unexpired} unexpired scheduled tasks"
+                    f" (the limit is {self.max_schedules})"
+                )
+            schedule_id = self._new_schedule_id()
+            schedule = Schedule(
+                schedule_id=schedule_id,
+                name=body["name"],
+                enabled=body["enabled"],
+                trigger=body["trigger"],
+                push=body["push"],
+                created_at=now,
+                cursor=now,
+            )
+            self._schedules[schedule_id] = schedule
+            self._plan_deliveries(schedule)
+            return {"schedule_id": schedule_id, "name": schedule.name}
+
+    def get_schedule(self, schedule_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._live_schedule(schedule_id).detail()
+
+    def list_schedules(self, page: int) -> dict[str, Any]:
+        with self._lock:
+            now = self.clock.now()
+            live = [s for s in self._schedules.values() if not self._expired(s, now)]
+        total_pages = math.ceil(len(live) / SCHEDULES_PER_PAGE)
+        start = (page - 1) * SCHEDULES_PER_PAGE
+        return {
+            "total_count": len(live),
+            "total_pages": total_pages,
+            "page": page,
+            "schedules": [s.detail() for s in live[start : start + SCHEDULES_PER_PAGE]],
+        }
+
+    def update_schedule(self, schedule_id: str, body: Any) -> dict[str, Any]:
+        """PUT replaces the whole task; its kind and zone_type stay what they were."""
+        with self._lock:
+            now = self.clock.now()
+            schedule = self._schedules.get(schedule_id)
+            if schedule is None:
+                raise ScheduleNotFound(f"schedule {schedule_id} does not exist")
+            if self._expired(schedule, now):
+                raise InvalidSchedule(f"schedule {schedule_id} has expired and can no longer be updated")
+            self._check_schedule(body, creating=False, now=now)
+            (kind, zone_type), (new_kind, new_zone_type) = _kind(schedule.trigger), _kind(body["trigger"])
+            if new_kind != kind:
+                raise InvalidSchedule(
+                    f"trigger: a {kind} task cannot become {new_kind}; delete it and create another"
+                )
+            if new_zone_type != zone_type:
+                raise InvalidSchedule(
+                    f"trigger.{kind}.zone_type: cannot change from {zone_type} to {new_zone_type}"
+                )
+            schedule.name, schedule.enabled = body["name"], body["enabled"]
+            schedule.trigger, schedule.push = body["trigger"], body["push"]
+            schedule.cursor = max(schedule.cursor, now)
+            schedule.version += 1
+            schedule.live_until = schedule.expired_from = None
+            self._plan_deliveries(schedule)
+            return schedule.body()
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        with self._lock:
+            self._live_schedule(schedule_id)
+            del self._schedules[schedule_id]
+            self._deliveries.pop(schedule_id, None)
+
+    def schedule_msg_ids(self, schedule_id: str) -> list[MsgRecord]:
+        """Every firing so far, failed ones included; answered for expired tasks too."""
+        with self._lock:
+            schedule = self._schedules.get(schedule_id)
+            if schedule is None:
+                raise ScheduleNotFound(f"schedule {schedule_id} does not exist")
+            return list(schedule.records)
+
+    def _live_schedule(self, schedule_id: str) -> Schedule:
+        schedule = self._schedules.get(schedule_id)
+        if schedule is None:
+            raise ScheduleNotFound(f"schedule {schedule_id} does not exist")
+        if self._expired(schedule, self.clock.now()):
+            raise ScheduleNotFound(f"schedule {schedule_id} has expired (all its pushes were sent)")
+        return schedule
+
+    def _expired(self, schedule: Schedule, now: datetime) -> bool:
+        """Whether no occurrence of the task still ends after ``now`` (cached: asked per listing)."""
+        if schedule.live_until is not None and now < schedule.live_until:
+            return False
+        if schedule.expired_from is not None and now >= schedule.expired_from:
+            return True
+        upcoming = next(timing.occurrences(schedule.trigger, site_tz=self.site_tz, after=now, limit=1), None)
+        if upcoming is None:
+            schedule.expired_from = now
+            return True
+        schedule.live_until = datetime.fromtimestamp(upcoming.latest.timestamp(), UTC)
+        return False
+
+    def _check_schedule(self, body: Any, *, creating: bool, now: datetime) -> None:
+        if not isinstance(body, Mapping):
+            raise InvalidSchedule("request data is not a JSON object")
+        try:
+            validation.check_schedule(body, creating=creating, site_tz=self.site_tz, now=now)
+        except InvalidFieldError as err:
+            raise EngageLabError.from_invalid(err) from err
+        plan_id = _plan_id_of(body["push"])
+        if plan_id is not None and plan_id not in self._plans:
+            raise InvalidSchedule(
+                f"push.body.options.plan_id: push plan {plan_id!r} does not exist;"
+                " create it first (POST /v4/push_plan)"
+            )
+        if _audience_size(body["push"].get("to"), at_fire=False) == 0:
+            raise NoPushTarget("push.to: no push target exists for the set time")
+
+    def _new_schedule_id(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    # --- firing ---------------------------------------------------------------------------------
+
+    def fire_due(self, now: datetime) -> None:
+        """Deliver every occurrence (or zone band) that is due at ``now``, in time order."""
+        with self._lock:
+            while self._due and self._due[0][0] <= now:
+                instant, _, schedule_id, version = heapq.heappop(self._due)
+                schedule = self._schedules.get(schedule_id)
+                if schedule is None or schedule.version != version:
+                    continue
+                self._deliveries[schedule_id].pop()
+                self._deliver(schedule, instant)
+                schedule.cursor = instant
+                self._queue_next(schedule)
+
+    def _plan_deliveries(self, schedule: Schedule) -> None:
+        self._deliveries[schedule.schedule_id] = _Deliveries(schedule.trigger, self.site_tz, schedule.cursor)
+        self._queue_next(schedule)
+
+    def _queue_next(self, schedule: Schedule) -> None:
+        instant = self._deliveries[schedule.schedule_id].peek()
+        if instant is not None:
+            entry = (instant, next(self._order), schedule.schedule_id, schedule.version)
+            heapq.heappush(self._due, entry)
+
+    def _deliver(self, schedule: Schedule, instant: datetime) -> None:
+        if not schedule.enabled:
+            return
+        push = schedule.push
+        targets = _audience_size(push.get("to"), at_fire=True)
+        if targets == 0:
+            schedule.records.append(MsgRecord("0", _millis(instant), NO_TARGET_CODE, NO_TARGET_MESSAGE))
+            return
+        msg_id = str(self._next_msg_id)
+        self._next_msg_id += 1
+        plan_id = _plan_id_of(push)
+        self._messages[msg_id] = Message(
+            msg_id, schedule.schedule_id, instant, targets, _kind_of(push), plan_id
+        )
+        schedule.records.append(MsgRecord(msg_id, _millis(instant)))
+        plan = self._plans.get(plan_id) if plan_id else None
+        if plan is not None:
+            plan.count += 1
+            plan.last_used_at = instant
+
+    # --- push plans -----------------------------------------------------------------------------
+
+    def upsert_plan(self, plan_id: Any, description: Any) -> dict[str, Any]:
+        try:
+            validation.check_plan_id(plan_id)
+            validation.check_plan_description(description)
+        except InvalidFieldError as err:
+            raise EngageLabError.from_invalid(err) from err
+        with self._lock:
+            plan = self._plans.get(plan_id)
+            if plan is not None:
+                plan.description = description
+            elif len(self._plans) >= self.max_plans:
+                raise EngageLabError(f"the app already has {self.max_plans} push plans", code=27302)
+            else:
+                self._plans[plan_id] = Plan(plan_id, description, self.clock.now())
+            return {"plan_id": plan_id}
+
+    def list_plans(
+        self, page_index: Any, page_size: Any, send_source: Any = None, search: Any = None
+    ) -> dict[str, Any]:
+        """Plans in creation order; ``search`` matches id or description, case-insensitively."""
+        try:
+            validation.check_plan_list_query(page_index, page_size, send_source, search)
+        except InvalidFieldError as err:
+            raise EngageLabError.from_invalid(err) from err
+        needle = (search or "").casefold()
+        with self._lock:
+            found = [
+                plan
+                for plan in self._plans.values()
+                if (send_source is None or plan.send_source == send_source)
+                and (needle in plan.plan_id.casefold() or needle in plan.description.casefold())
+            ]
+            start = (page_index - 1) * page_size
+            return {
+                "push_plan_info": [p.info() for p in found[start : start + page_size]],
+                "total": len(found),
+            }
+
+    def plan_msg_ids(self, plan_ids: Sequence[str], start_date: Any, end_date: Any) -> dict[str, Any]:
+        """Message ids each plan's pushes got, fired on ``start_date``..``end_date`` (site zone)."""
+        with self._lock:
+            today = self._site_date(self.clock.now())
+            try:
+                validation.check_plan_msg_query(plan_ids, start_date, end_date, today=today)
+            except InvalidFieldError as err:
+                raise EngageLabError.from_invalid(err) from err
+            first, last = date.fromisoformat(start_date), date.fromisoformat(end_date)
+            found: dict[str, Any] = {plan_id: {"msg_ids": []} for plan_id in plan_ids}
+            for message in self._messages.values():
+                if message.plan_id in found and first <= self._site_date(message.fired_at) <= last:
+                    found[message.plan_id]["msg_ids"].append(message.msg_id)
+            return found
+
+    def _site_date(self, instant: datetime) -> date:
+        return date.fromisoformat(timing.format_api_date(instant, self.site_tz))
+
+    # --- statistics -----------------------------------------------------------------------------
+
+    def message_stats(self, msg_ids: Sequence[str]) -> dict[str, Any]:
+        """Plausible lifecycle counts per fired message (kept a month), the same on every call."""
+        if not msg_ids or len(msg_ids) > MESSAGE_STATS_MAX_IDS:
+            raise InvalidParameter(f"message_ids: give 1 to {MESSAGE_STATS_MAX_IDS} ids, got {len(msg_ids)}")
+        with self._lock:
+            oldest = self.clock.now() - MESSAGE_RETENTION
+            found = [self._messages.get(msg_id) for msg_id in msg_ids]
+            return {m.msg_id: _stats(m) for m in found if m is not None and m.fired_at >= oldest}
+
+    # --- the five methods every backend has ----------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything; message ids keep counting up, as they never repeat on the service."""
+        with self._lock:
+            self._clear()
+
+    def state(self) -> dict[str, Any]:
+        with self._lock:
+            now = self.clock.now()
+            return {
+                "schedules": len(self._schedules),
+                "unexpired_schedules": sum(1 for s in self._schedules.values() if not self._expired(s, now)),
+                "plans": len(self._plans),
+                "messages": len(self._messages),
+                "msg_id_records": sum(len(s.records) for s in self._schedules.values()),
+            }
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "next_msg_id": self._next_msg_id,
+                "schedules": [_to_json(s) for s in self._schedules.values()],
+                "plans": [_to_json(p) for p in self._plans.values()],
+                "messages": [_to_json(m) for m in self._messages.values()],
+            }
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._clear()
+            self._next_msg_id = max(self._next_msg_id, int(data.get("next_msg_id", _FIRST_MSG_ID)))
+            for item in data.get("plans", []):
+                plan = _from_json(Plan, item)
+                self._plans[plan.plan_id] = plan
+            for item in data.get("messages", []):
+                message = _from_json(Message, item)
+                self._messages[message.msg_id] = message
+            for item in data.get("schedules", []):
+                schedule = _from_json(Schedule, item)
+                self._schedules[schedule.schedule_id] = schedule
+                self._plan_deliveries(schedule)
+
+
+# --- triggers and pushes ------------------------------------------------------------------------
+
+
+def _kind(trigger: Mapping[str, Any]) -> tuple[str, Any]:
+    """``single`` or ``periodical``, and the zone_type (a checked trigger holds exactly one)."""
+    kind = "single" if "single" in trigger else "periodical"
+    return kind, trigger[kind].get("zone_type")
+
+
+def _plan_id_of(push: Mapping[str, Any]) -> str | None:
+    body = push.get("body")
+    options = body.get("options") if isinstance(body, Mapping) else None
+    plan_id = options.get("plan_id") if isinstance(options, Mapping) else None
+    return plan_id if isinstance(plan_id, str) and plan_id else None
+
+
+def _kind_of(push: Mapping[str, Any]) -> str:
+    body = push.get("body") or {}
+    return next((kind for kind in validation.PUSH_KINDS if body.get(kind)), "notification")
+
+
+def _audience_size(to: Any, *, at_fire: bool) -> int:
+    """How many devices a push reaches now (see the module docstring for the rule)."""
+    if to == "all":
+        return 10_000
+    if not isinstance(to, Mapping):
+        return 0
+    absent = (_NEVER_EXISTED, _UNINSTALLED) if at_fire else (_NEVER_EXISTED,)
+    size = 0
+    for key in _AUDIENCE_KEYS:
+        values = to.get(key)
+        if isinstance(values, Mapping):  # seg: {"id": "..."}
+            values = [values.get("id")]
+        elif not isinstance(values, list | tuple):
+            values = [values]
+        for value in values:
+            if isinstance(value, str) and value and not value.startswith(absent):
+                size += 1 if key in ("registration_id", "live_activity_id") else 100
+    return size
+
+
+def _stats(message: Message) -> dict[str, Any]:
+    """Funnel counts derived from the message id, so every call answers the same."""
+    digest = hashlib.sha256(message.msg_id.encode()).digest()
+    # sent/targets 0.90-1.00, delivered/sent 0.80-1.00, impressions/delivered 0.50-0.90,
+    # clicks/impressions 0.02-0.20
+    ratios = [
+        0.9 + digest[0] / 2550,
+        0.8 + digest[1] / 1275,
+        0.5 + digest[2] / 637.5,
+        0.02 + digest[3] / 1417,
+    ]
+    counts = [message.targets]
+    for ratio in ratios:
+        counts.append(int(counts[-1] * ratio))
+    funnel = dict(zip(("targets", "sent", "delivered", "impressions", "clicks"), counts, strict=True))
+    return {**funnel, "sub": {message.kind: dict(funnel)}}
+
+
+# --- snapshots ----------------------------------------------------------------------------------
+
+
+_INSTANT_FIELDS = frozenset(
+    {"created_at", "cursor", "fired_at", "last_used_at", "live_until", "expired_from"}
+)
+_T = TypeVar("_T")
+
+
+def _to_json(item: Any) -> dict[str, Any]:
+    """A record dataclass as JSON: instants as ISO-8601, nested records as objects."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(item).items()}
+
+
+def _from_json(kind: type[_T], data: Mapping[str, Any]) -> _T:
+    values: dict[str, Any] = {
+        k: datetime.fromisoformat(v) if k in _INSTANT_FIELDS and v else v for k, v in data.items()
+    }
+    if kind is Schedule:
+        values["records"] = [MsgRecord(**record) for record in values.get("records", [])]
+    return kind(**values)
+
+
+def msg_ids_answer(records: Sequence[MsgRecord], *, legacy: bool) -> dict[str, Any]:
+    """The msg-ids answer: ``MsgIds`` JSON strings, or the pre-2024 ``msgids`` of plain ids.
+
+    ``count`` is the number of messages sent (failed firings are listed but not counted), as in
+    the seed's example where one success and one 1011 record answer ``count: 1``.
+    """
+    sent = [r for r in records if r.code == 0]
+    if legacy:
+        return {"count": len(sent), "msgids": [r.msg_id for r in sent]}
+    return {"count": len(sent), "MsgIds": [r.wire() for r in records]}
+
+
+__all__ = [
+    "AuthenticationFailed",
+    "EngageLabBackend",
+    "EngageLabError",
+    "InvalidParameter",
+    "InvalidSchedule",
+    "MsgRecord",
+    "NoPushTarget",
+    "ScheduleNotFound",
+    "msg_ids_answer",
+]

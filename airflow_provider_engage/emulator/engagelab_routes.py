@@ -1,0 +1,162 @@
+"""The EngageLab AppPush v4 HTTP layer: Basic auth, request parsing, answer shapes.
+
+Thin on purpose: every rule is in :mod:`airflow_provider_engage.emulator.engagelab`; this module
+reads the request, calls the backend and writes the answer the way the real service does,
+mapping :class:`EngageLabError` to ``{"error": {"code", "message"}}`` with the code's status.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from airflow_provider_engage.emulator.config import Credentials
+from airflow_provider_engage.emulator.engagelab import (
+    AuthenticationFailed,
+    EngageLabBackend,
+    EngageLabError,
+    InvalidSchedule,
+    msg_ids_answer,
+)
+
+
+def error_response(
+    err: EngageLabError, *, status: int | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The service's error answer; ``status`` overrides the one the code is answered with."""
+    return JSONResponse(err.body(), status_code=status or err.status, headers=headers)
+
+
+class _EngageLabRoute(APIRoute):
+    """Answers a backend error the service's way instead of FastAPI's."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except EngageLabError as err:
+                return error_response(err)
+
+        return answer
+
+
+def app_key_of(authorization: str) -> tuple[str, str] | None:
+    """``(AppKey, MasterSecret)`` from a Basic header, or None when it is not one."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, colon, secret = decoded.partition(":")
+    return (key, secret) if colon else None
+
+
+async def _json_body(request: Request, error: type[EngageLabError], code: int | None = None) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise error("request data is not json", code=code) from None
+
+
+def _int_or_text(value: str | None) -> Any:
+    """An integer query value as int; anything else as given, for the rules to refuse by name."""
+    if value is not None and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def _ids(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def build_router(
+    backend: EngageLabBackend,
+    credentials: Credentials,
+    *,
+    legacy_msgids: bool = False,
+    get_as_array: bool = False,
+) -> APIRouter:
+    """Every EngageLab route, bound to one backend and the AppKey/Master Secret it accepts."""
+
+    def authenticate(request: Request) -> None:
+        given = app_key_of(request.headers.get("authorization", ""))
+        expected = (credentials.app_key, credentials.master_secret)
+        if given is None or not all(hmac.compare_digest(a, b) for a, b in zip(given, expected, strict=True)):
+            raise AuthenticationFailed("Basic authentication failed: AppKey and Master Secret do not match")
+
+    router = APIRouter(route_class=_EngageLabRoute, dependencies=[Depends(authenticate)])
+
+    @router.post("/v4/schedules")
+    async def create_schedule(request: Request) -> JSONResponse:
+        return JSONResponse(backend.create_schedule(await _json_body(request, InvalidSchedule)))
+
+    @router.get("/v4/schedules")
+    async def list_schedules(request: Request) -> JSONResponse:
+        page = _int_or_text(request.query_params.get("page") or "1")
+        if not isinstance(page, int) or page < 1:
+            raise InvalidSchedule(f"page: must be an integer >= 1, got {page!r}")
+        return JSONResponse(backend.list_schedules(page))
+
+    @router.get("/v4/schedules/{schedule_id}")
+    async def get_schedule(schedule_id: str) -> JSONResponse:
+        detail = backend.get_schedule(schedule_id)
+        return JSONResponse([detail] if get_as_array else detail)
+
+    @router.put("/v4/schedules/{schedule_id}")
+    async def update_schedule(schedule_id: str, request: Request) -> JSONResponse:
+        body = await _json_body(request, InvalidSchedule)
+        return JSONResponse(backend.update_schedule(schedule_id, body))
+
+    @router.delete("/v4/schedules/{schedule_id}")
+    async def delete_schedule(schedule_id: str) -> Response:
+        backend.delete_schedule(schedule_id)
+        return Response(status_code=200, media_type="application/json")
+
+    @router.get("/v4/schedules/{schedule_id}/msg-ids")
+    async def schedule_msg_ids(schedule_id: str) -> JSONResponse:
+        return JSONResponse(msg_ids_answer(backend.schedule_msg_ids(schedule_id), legacy=legacy_msgids))
+
+    @router.post("/v4/push_plan")
+    async def upsert_plan(request: Request) -> JSONResponse:
+        body = await _json_body(request, EngageLabError, code=21015)
+        if not isinstance(body, dict):
+            raise EngageLabError("request body must be a JSON object", code=21015)
+        return JSONResponse(backend.upsert_plan(body.get("plan_id"), body.get("plan_description")))
+
+    @router.get("/v4/push_plan/list")
+    async def list_plans(request: Request) -> JSONResponse:
+        query = request.query_params
+        found = backend.list_plans(
+            _int_or_text(query.get("page_index")),
+            _int_or_text(query.get("page_size")),
+            _int_or_text(query.get("send_source")),
+            query.get("search_description"),
+        )
+        return JSONResponse(found)
+
+    @router.get("/v4/status/plan/msg/")
+    async def plan_msg_ids(request: Request) -> JSONResponse:
+        query = request.query_params
+        found = backend.plan_msg_ids(
+            _ids(query.get("plan_ids")), query.get("start_date"), query.get("end_date")
+        )
+        return JSONResponse(found)
+
+    @router.get("/v4/status/detail")
+    async def message_stats(request: Request) -> JSONResponse:
+        return JSONResponse(backend.message_stats(_ids(request.query_params.get("message_ids"))))
+
+    return router
