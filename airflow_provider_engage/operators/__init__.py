@@ -1,0 +1,1 @@
+"""Operators: what DAG authors write to create, change and delete schedules and plans."""

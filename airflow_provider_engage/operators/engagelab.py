@@ -1,0 +1,576 @@
+"""Operators for EngageLab AppPush: create, bulk-create, update and delete scheduled pushes, upsert plans.
+
+Every create is stamped with an idempotency key derived from the task instance, so a retried
+task (or a create whose answer was lost) re-attaches to what an earlier try made instead of
+sending a second campaign. Input is checked in full before the first request. The hook (and with
+it ``requests``) is imported only when a task runs, keeping DAG parsing light.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pendulum
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
+
+from airflow_provider_engage import schedules, timing, validation
+from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.links import CONSOLE_URL_KEY, EngageLabScheduleLink, engagelab_console_url
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from airflow.providers.common.compat.sdk import Context
+
+    from airflow_provider_engage.exceptions import EngageLabApiError
+    from airflow_provider_engage.hooks.engagelab import EngageLabHook
+
+__all__ = [
+    "EngageLabCreateScheduleOperator",
+    "EngageLabCreateSchedulesOperator",
+    "EngageLabDeleteScheduleOperator",
+    "EngageLabUpdateScheduleOperator",
+    "EngageLabUpsertPushPlanOperator",
+]
+
+DEFAULT_CONN_ID = "engagelab_default"
+UI_COLOR = "#e8f1fd"
+NEXT_OCCURRENCES_KEY = "next_occurrences"
+
+
+@contextmanager
+def refuse_bad_input() -> Iterator[None]:
+    """Bad input fails the task at once: a retry would meet the same refusal."""
+    try:
+        yield
+    except InvalidFieldError as err:
+        raise AirflowFailException(f"Invalid input, nothing was sent: {err}") from err
+
+
+def _engagelab_hook(conn_id: str, **kwargs: Any) -> EngageLabHook:
+    from airflow_provider_engage.hooks.engagelab import EngageLabHook
+
+    return EngageLabHook(engagelab_conn_id=conn_id, **kwargs)
+
+
+def _task_key(context: Context, operator: BaseOperator) -> str:
+    """The idempotency key of this task instance; a fresh one outside a DAG run."""
+    ti = context.get("ti")
+    if ti is None:
+        return f"{schedules.KEY_PREFIX}{uuid.uuid4().hex[:32]}"
+    return schedules.task_idempotency_key(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
+
+
+def _is_retry(context: Context) -> bool:
+    ti = context.get("ti")
+    return bool(ti is not None and (getattr(ti, "try_number", 1) or 1) > 1)
+
+
+def _xcom_push(context: Context, key: str, value: Any) -> None:
+    ti = context.get("ti")
+    if ti is not None:
+        ti.xcom_push(key=key, value=value)
+
+
+def _find_created(hook: EngageLabHook, keys: Iterable[str]) -> dict[str, str]:
+    """The schedules an earlier try created, by idempotency key (one pass over the list)."""
+    wanted = set(keys)
+    found: dict[str, str] = {}
+    for schedule in hook.iter_schedules():
+        key = schedules.idempotency_key_of(schedule)
+        if key in wanted and "schedule_id" in schedule:
+            found[key] = str(schedule["schedule_id"])
+            if len(found) == len(wanted):
+                break
+    return found
+
+
+def _create_or_reattach(hook: EngageLabHook, body: Mapping[str, Any], key: str, *, look_first: bool) -> str:
+    """Create the schedule once: look for an earlier try's first on a retry, and after a lost answer."""
+    if look_first:
+        earlier = _find_created(hook, [key]).get(key)
+        if earlier:
+            return earlier
+    from airflow_provider_engage.exceptions import EngageLabApiError
+
+    try:
+        return str(hook.create_schedule(body)["schedule_id"])
+    except EngageLabApiError as err:
+        if not err.may_have_taken_effect:
+            raise
+        earlier = _find_created(hook, [key]).get(key)
+        if earlier:
+            return earlier
+        raise AirflowException(
+            f"Creating the schedule got no answer and no schedule carries its idempotency key {key}; "
+            f"it did not take effect, and the next try will look again before creating: {err}"
+        ) from err
+
+
+def _schedule_body(spec: Mapping[str, Any], *, site_tz: str, now: pendulum.DateTime) -> dict[str, Any]:
+    """A complete, checked create body from one set of operator arguments (or one bulk item)."""
+    trigger = schedules.build_trigger(
+        trigger=spec.get("trigger"),
+        send_at=spec.get("send_at"),
+        start=spec.get("start"),
+        end=spec.get("end"),
+        time=spec.get("time"),
+        time_unit=spec.get("time_unit"),
+        point=spec.get("point"),
+        zone_type=spec.get("zone_type", timing.ZONE_TYPE_SITE),
+        site_tz=site_tz,
+    )
+    body = {"name": spec.get("name"), "enabled": True, "trigger": trigger, "push": spec.get("push")}
+    validation.check_schedule(body, creating=True, site_tz=site_tz, now=now)
+    return body
+
+
+class EngageLabCreateScheduleOperator(BaseOperator):
+    """Create one EngageLab scheduled push, exactly once however often the task is retried.
+
+    Say when in one of three ways: ``trigger`` (the API's dict), ``send_at`` (a single push), or
+    ``start``/``end``/``time``/``time_unit``/``point`` (a periodical). Times may be aware
+    datetimes, ISO-8601 strings with an offset (``{{ data_interval_end }}``) or the API's own
+    ``yyyy-MM-dd HH:mm:ss``; with zone_type 1 they are converted to the connection's
+    ``site_timezone``, with zone_type 2 they are each device's wall clock.
+
+    Returns the ``schedule_id``; also pushes ``next_occurrences`` (UTC) and ``console_url`` to XCom.
+
+    :param name: schedule name (at most 255 bytes; letters, digits, Chinese, underscore, space).
+    :param push: the push object (``to``, ``body`` with ``platform`` and one content kind...).
+    :param trigger: the API's trigger dict (``{"single": {...}}`` or ``{"periodical": {...}}``).
+    :param send_at: when a single push fires.
+    :param zone_type: 1 = the site's time zone (default), 2 = each device's local time.
+    :param start: when a periodical starts being effective.
+    :param end: when a periodical expires.
+    :param time: a periodical's firing time of day, ``HH:mm:ss``.
+    :param time_unit: ``day``, ``week`` or ``month``.
+    :param point: for ``week`` the days (``["MON", "FRI"]``), for ``month`` the dates (``["01", "15"]``).
+    :param idempotency_key: overrides the key derived from dag, task, run and map index.
+    :param preview_count: how many next occurrences to push to XCom.
+    :param engagelab_conn_id: the ``engagelab`` connection.
+    """
+
+    template_fields: Sequence[str] = (
+        "name",
+        "push",
+        "trigger",
+        "send_at",
+        "start",
+        "end",
+        "time",
+        "time_unit",
+        "point",
+        "idempotency_key",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {"push": "json", "trigger": "json"}
+    ui_color = UI_COLOR
+    operator_extra_links = (EngageLabScheduleLink(),)
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        push: dict[str, Any],
+        trigger: dict[str, Any] | None = None,
+        send_at: Any = None,
+        zone_type: int = timing.ZONE_TYPE_SITE,
+        start: Any = None,
+        end: Any = None,
+        time: Any = None,
+        time_unit: str | None = None,
+        point: list[str] | None = None,
+        idempotency_key: str | None = None,
+        preview_count: int = 10,
+        engagelab_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+        self.push = push
+        self.trigger = trigger
+        self.send_at = send_at
+        self.zone_type = zone_type
+        self.start = start
+        self.end = end
+        self.time = time
+        self.time_unit = time_unit
+        self.point = point
+        self.idempotency_key = idempotency_key
+        self.preview_count = preview_count
+        self.engagelab_conn_id = engagelab_conn_id
+
+    def _spec(self) -> dict[str, Any]:
+        names = (
+            "name",
+            "push",
+            "trigger",
+            "send_at",
+            "zone_type",
+            "start",
+            "end",
+            "time",
+            "time_unit",
+            "point",
+        )
+        return {name: getattr(self, name) for name in names}
+
+    def execute(self, context: Context) -> str:
+        hook = _engagelab_hook(self.engagelab_conn_id)
+        site_tz = hook.site_timezone
+        now = pendulum.now("UTC")
+        with refuse_bad_input():
+            body = _schedule_body(self._spec(), site_tz=site_tz, now=now)
+        key = self.idempotency_key or _task_key(context, self)
+        stamped = schedules.stamp_idempotency_key(body, key)
+        schedule_id = _create_or_reattach(hook, stamped, key, look_first=_is_retry(context))
+        self.log.info("Schedule %s (%s) exists, idempotency key %s", schedule_id, body["name"], key)
+        _xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, schedule_id))
+        upcoming = schedules.occurrences_for_xcom(
+            body["trigger"], site_tz=site_tz, after=now, limit=self.preview_count
+        )
+        for occurrence in upcoming[:3]:
+            self.log.info(
+                "Fires at %s (wall clock) = %s .. %s UTC",
+                occurrence["wall_time"],
+                occurrence["earliest"],
+                occurrence["latest"],
+            )
+        _xcom_push(context, NEXT_OCCURRENCES_KEY, upcoming)
+        return schedule_id
+
+
+class _Progress:
+    """Thread-safe progress of a bulk run, logged at most every ``interval`` seconds."""
+
+    def __init__(self, total: int, log: Callable[..., None], interval: float) -> None:
+        import threading
+
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self._log = log
+        self._interval = interval
+        self._started = time.monotonic()
+        self._last_logged = self._started
+        self._lock = threading.Lock()
+
+    def tick(self, *, ok: bool) -> None:
+        with self._lock:
+            self.done += 1
+            self.failed += 0 if ok else 1
+            now = time.monotonic()
+            if now - self._last_logged >= self._interval or self.done == self.total:
+                self._last_logged = now
+                self.report(now)
+
+    def report(self, now: float | None = None) -> None:
+        elapsed = max((now or time.monotonic()) - self._started, 1e-9)
+        rate = self.done / elapsed
+        eta = (self.total - self.done) / rate if rate else float("inf")
+        self._log(
+            "Created %d/%d schedules (%d failed) in %.1f s: %.1f/s, ETA %.1f s",
+            self.done - self.failed,
+            self.total,
+            self.failed,
+            elapsed,
+            rate,
+            eta,
+        )
+
+
+class EngageLabCreateSchedulesOperator(BaseOperator):
+    """Create many EngageLab scheduled pushes in one task: a campaign per segment, language or country.
+
+    Each item of ``schedules`` takes the arguments of :class:`EngageLabCreateScheduleOperator`
+    (``name``, ``push``, and ``trigger`` or ``send_at`` or ``start``/``end``/``time``/
+    ``time_unit``/``point``, ``zone_type``, optionally ``idempotency_key``); typically the list
+    comes from an upstream task's XCom. Every item is checked before the first request. Creates
+    run concurrently under a client-side rate limit below the service's, with progress logged as
+    they go. A retried task creates only what is missing: each item carries its own idempotency
+    key. Items the service refuses are reported with its reason after the others are done.
+
+    Returns the schedule ids in input order.
+
+    :param schedules: the schedules to create (a list of dicts, templated).
+    :param max_workers: requests in flight at once.
+    :param requests_per_second: the client-side limit (EngageLab allows 500 a second per AppKey).
+    :param progress_interval: seconds between progress lines in the log.
+    :param engagelab_conn_id: the ``engagelab`` connection.
+    """
+
+    template_fields: Sequence[str] = ("schedules",)
+    template_fields_renderers: ClassVar[dict[str, str]] = {"schedules": "json"}
+    ui_color = UI_COLOR
+
+    def __init__(
+        self,
+        *,
+        schedules: list[dict[str, Any]] | Any,
+        max_workers: int = 32,
+        requests_per_second: float = 450.0,
+        progress_interval: float = 5.0,
+        engagelab_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+        if requests_per_second <= 0:
+            raise ValueError(f"requests_per_second must be positive, got {requests_per_second}")
+        self.schedules = schedules
+        self.max_workers = max_workers
+        self.requests_per_second = requests_per_second
+        self.progress_interval = progress_interval
+        self.engagelab_conn_id = engagelab_conn_id
+
+    def _bodies(self, items: list[Any], site_tz: str, now: pendulum.DateTime) -> list[dict[str, Any]]:
+        bodies, problems = [], []
+        for index, item in enumerate(items):
+            try:
+                if not isinstance(item, Mapping):
+                    raise InvalidFieldError("", f"must be an object, got {type(item).__name__}")
+                bodies.append(_schedule_body(item, site_tz=site_tz, now=now))
+            except InvalidFieldError as err:
+                field = f"schedules[{index}].{err.field}".rstrip(".")
+                problems.append(InvalidFieldError(field, err.message, vendor_code=err.vendor_code))
+        if problems:
+            listed = "; ".join(str(problem) for problem in problems[:20])
+            more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+            raise InvalidFieldError(
+                problems[0].field, f"{len(problems)} of {len(items)} schedules are invalid: {listed}{more}"
+            )
+        return bodies
+
+    def execute(self, context: Context) -> list[str]:
+        from airflow_provider_engage.ratelimit import RateLimiter
+
+        items = list(self.schedules or [])
+        hook = _engagelab_hook(self.engagelab_conn_id, max_connections=self.max_workers)
+        site_tz = hook.site_timezone
+        with refuse_bad_input():
+            bodies = self._bodies(items, site_tz, pendulum.now("UTC"))
+        task_key = _task_key(context, self)
+        keys = [
+            item.get("idempotency_key") or derived
+            for item, derived in zip(items, schedules.item_idempotency_keys(task_key, items), strict=True)
+        ]
+        ids: list[str | None] = [None] * len(items)
+        if _is_retry(context):
+            found = _find_created(hook, keys)
+            for index, key in enumerate(keys):
+                ids[index] = found.get(key)
+            self.log.info("Retry: %d of %d schedules exist from an earlier try", len(found), len(items))
+        todo = [index for index, existing in enumerate(ids) if existing is None]
+        limiter = RateLimiter(self.requests_per_second)
+        progress = _Progress(len(todo), self.log.info, self.progress_interval)
+        errors: dict[int, EngageLabApiError] = {}
+
+        def create(index: int) -> str:
+            limiter.acquire()
+            body = schedules.stamp_idempotency_key(bodies[index], keys[index])
+            return str(hook.create_schedule(body)["schedule_id"])
+
+        from airflow_provider_engage.exceptions import EngageLabApiError
+
+        self.log.info(
+            "Creating %d schedules (%d workers, at most %.0f requests/s)",
+            len(todo),
+            self.max_workers,
+            self.requests_per_second,
+        )
+        with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="engagelab-create") as pool:
+            futures = {pool.submit(create, index): index for index in todo}
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    ids[index] = future.result()
+                except EngageLabApiError as err:
+                    errors[index] = err
+                progress.tick(ok=index not in errors)
+        lost = [index for index, err in errors.items() if err.may_have_taken_effect]
+        if lost:
+            found = _find_created(hook, [keys[index] for index in lost])
+            for index in lost:
+                if keys[index] in found:
+                    ids[index] = found[keys[index]]
+                    del errors[index]
+        _xcom_push(context, "schedule_ids", ids)
+        if errors:
+            lines = [
+                f"schedules[{index}] ({items[index].get('name')!r}): {errors[index]}"
+                for index in sorted(errors)
+            ]
+            raise AirflowException(
+                f"{len(errors)} of {len(items)} schedules were not created (a retry creates only these): "
+                + "; ".join(lines[:20])
+            )
+        return [str(schedule_id) for schedule_id in ids]
+
+
+class EngageLabUpdateScheduleOperator(BaseOperator):
+    """Change an EngageLab schedule although the API only takes a complete replacement.
+
+    ``mode="merge"`` (default) reads the current schedule, deep-merges the parts given (objects
+    merge key by key, ``None`` removes a key, lists replace) and sends the complete body, so
+    changing one field is one argument. ``mode="replace"`` sends exactly what is given and needs
+    all four parts. Both refuse what the service forbids before sending: switching single <->
+    periodical or zone_type 1 <-> 2, or updating an expired schedule. ``enabled=False`` pauses a
+    campaign. Returns the schedule as sent, with its ``schedule_id``.
+
+    :param schedule_id: the schedule to change.
+    :param name: a new name.
+    :param enabled: ``False`` pauses, ``True`` resumes.
+    :param trigger: trigger parts to change (times in any form the create operator takes).
+    :param push: push parts to change.
+    :param mode: ``merge`` or ``replace``.
+    :param engagelab_conn_id: the ``engagelab`` connection.
+    """
+
+    template_fields: Sequence[str] = ("schedule_id", "name", "trigger", "push")
+    template_fields_renderers: ClassVar[dict[str, str]] = {"push": "json", "trigger": "json"}
+    ui_color = UI_COLOR
+    operator_extra_links = (EngageLabScheduleLink(),)
+
+    def __init__(
+        self,
+        *,
+        schedule_id: str,
+        name: str | None = None,
+        enabled: bool | None = None,
+        trigger: dict[str, Any] | None = None,
+        push: dict[str, Any] | None = None,
+        mode: str = "merge",
+        engagelab_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if mode not in schedules.UPDATE_MODES:
+            raise ValueError(f"mode must be one of {', '.join(schedules.UPDATE_MODES)}, got {mode!r}")
+        self.schedule_id = schedule_id
+        self.name = name
+        self.enabled = enabled
+        self.trigger = trigger
+        self.push = push
+        self.mode = mode
+        self.engagelab_conn_id = engagelab_conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_engage.exceptions import EngageLabNotFoundError
+
+        changes = {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
+        with refuse_bad_input():
+            if not self.schedule_id:
+                raise InvalidFieldError("schedule_id", "is required")
+            schedules.check_update(changes, mode=self.mode)
+        hook = _engagelab_hook(self.engagelab_conn_id)
+        site_tz = hook.site_timezone
+        now = pendulum.now("UTC")
+        try:
+            current = hook.get_schedule(self.schedule_id)
+        except EngageLabNotFoundError as err:
+            raise AirflowFailException(
+                f"Schedule {self.schedule_id} does not exist (deleted, or expired after its last "
+                f"firing): {err}"
+            ) from err
+        _xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, self.schedule_id))
+        with refuse_bad_input():
+            if timing.schedule_is_expired(current.get("trigger") or {}, site_tz=site_tz, now=now):
+                raise InvalidFieldError(
+                    "schedule_id",
+                    f"schedule {self.schedule_id} has expired; the service refuses to update it",
+                )
+            body = schedules.updated_schedule(current, changes, mode=self.mode, site_tz=site_tz)
+            validation.check_schedule(body, creating=False, site_tz=site_tz, now=now)
+        hook.update_schedule(self.schedule_id, body)
+        self.log.info(
+            "Updated schedule %s (%s mode, enabled=%s)", self.schedule_id, self.mode, body["enabled"]
+        )
+        return {"schedule_id": self.schedule_id, **body}
+
+
+class EngageLabDeleteScheduleOperator(BaseOperator):
+    """Delete an EngageLab schedule; an already deleted or expired one is fine by default.
+
+    :param schedule_id: the schedule to delete.
+    :param missing_ok: succeed when the schedule no longer exists (the usual wish on a retry or
+        a clean-up); ``False`` fails the task instead.
+    :param engagelab_conn_id: the ``engagelab`` connection.
+    """
+
+    template_fields: Sequence[str] = ("schedule_id",)
+    ui_color = UI_COLOR
+
+    def __init__(
+        self,
+        *,
+        schedule_id: str,
+        missing_ok: bool = True,
+        engagelab_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.schedule_id = schedule_id
+        self.missing_ok = missing_ok
+        self.engagelab_conn_id = engagelab_conn_id
+
+    def execute(self, context: Context) -> None:
+        from airflow_provider_engage.exceptions import EngageLabNotFoundError
+
+        with refuse_bad_input():
+            if not self.schedule_id:
+                raise InvalidFieldError("schedule_id", "is required")
+        hook = _engagelab_hook(self.engagelab_conn_id)
+        try:
+            hook.delete_schedule(self.schedule_id)
+        except EngageLabNotFoundError:
+            if not self.missing_ok:
+                raise
+            self.log.info(
+                "Schedule %s does not exist (already deleted or expired); nothing to do", self.schedule_id
+            )
+            return
+        self.log.info("Deleted schedule %s", self.schedule_id)
+
+
+class EngageLabUpsertPushPlanOperator(BaseOperator):
+    """Create a push plan, or update its description when it exists (the API's upsert).
+
+    Tag pushes with the plan through ``push["body"]["options"]["plan_id"]`` to query their
+    message ids by plan later. Returns the plan id.
+
+    :param plan_id: letters, digits and underscores, not starting with ``_``, at most 50.
+    :param plan_description: what the plan is for (scenario, audience, content).
+    :param engagelab_conn_id: the ``engagelab`` connection.
+    """
+
+    template_fields: Sequence[str] = ("plan_id", "plan_description")
+    ui_color = UI_COLOR
+
+    def __init__(
+        self,
+        *,
+        plan_id: str,
+        plan_description: str,
+        engagelab_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.plan_id = plan_id
+        self.plan_description = plan_description
+        self.engagelab_conn_id = engagelab_conn_id
+
+    def execute(self, context: Context) -> str:
+        with refuse_bad_input():
+            validation.check_plan_id(self.plan_id)
+            validation.check_plan_description(self.plan_description)
+        hook = _engagelab_hook(self.engagelab_conn_id)
+        answer = hook.upsert_push_plan(self.plan_id, self.plan_description)
+        plan_id = str(answer.get("plan_id") or self.plan_id)
+        self.log.info("Push plan %s is in place", plan_id)
+        return plan_id

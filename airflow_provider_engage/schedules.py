@@ -1,0 +1,287 @@
+"""EngageLab schedule bodies built from what a DAG author has, before anything is sent.
+
+The operators turn convenience arguments (``send_at``, ``start``/``end``/``time``...) and times
+in any accepted form into the API's trigger dict, stamp every create with an idempotency key so
+a retried task can find what an earlier try created, and merge partial updates into the complete
+body the API's PUT demands. Pure (timing and the shared error only), so it is tested without
+Airflow or HTTP.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_provider_engage import timing
+from airflow_provider_engage.errors import InvalidFieldError
+
+IDEMPOTENCY_MARKER = "airflow_idempotency_key"
+"""The ``custom_args`` key that carries the idempotency key when the user set ``request_id``."""
+
+KEY_PREFIX = "af-"
+SCHEDULE_PARTS = ("name", "enabled", "trigger", "push")
+UPDATE_MODES = ("merge", "replace")
+
+_PERIODICAL_ARGS = ("start", "end", "time", "time_unit")
+
+
+def task_idempotency_key(dag_id: str, task_id: str, run_id: str, map_index: int | None = -1) -> str:
+    """A stable key for one task of one run (and one mapped index): the same on every retry."""
+    return _digest(f"{dag_id}\x1f{task_id}\x1f{run_id}\x1f{-1 if map_index is None else map_index}")
+
+
+def item_idempotency_keys(base_key: str, items: list[Mapping[str, Any]]) -> list[str]:
+    """One key per bulk item, from its content rather than its position.
+
+    An upstream task that returns the same items in another order on a retry must still map each
+    item to the schedule an earlier try created for it; identical items are told apart by how
+    many identical ones came before them.
+    """
+    seen: dict[str, int] = {}
+    keys = []
+    for item in items:
+        content = json.dumps(item, sort_keys=True, default=str, ensure_ascii=False)
+        count = seen.get(content, 0)
+        seen[content] = count + 1
+        keys.append(_digest(f"{base_key}\x1f{content}\x1f{count}"))
+    return keys
+
+
+def _digest(text: str) -> str:
+    return KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def stamp_idempotency_key(body: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A copy of ``body`` carrying ``key`` where the service keeps it and echoes it back.
+
+    ``push.request_id`` is the natural place; when the author set their own request id, the key
+    goes into ``push.custom_args`` instead so their id is left as it is.
+    """
+    stamped = copy.deepcopy(dict(body))
+    push = stamped.get("push")
+    if not isinstance(push, dict):
+        return stamped
+    if push.get("request_id") in (None, "", key):
+        push["request_id"] = key
+    else:
+        custom_args = push.setdefault("custom_args", {})
+        if isinstance(custom_args, dict):
+            custom_args[IDEMPOTENCY_MARKER] = key
+    return stamped
+
+
+def idempotency_key_of(schedule: Mapping[str, Any]) -> str | None:
+    """The key an earlier try stamped on ``schedule``, or ``None`` for schedules made elsewhere."""
+    push = schedule.get("push")
+    if not isinstance(push, Mapping):
+        return None
+    custom_args = push.get("custom_args")
+    if isinstance(custom_args, Mapping) and isinstance(custom_args.get(IDEMPOTENCY_MARKER), str):
+        return str(custom_args[IDEMPOTENCY_MARKER])
+    request_id = push.get("request_id")
+    if isinstance(request_id, str) and request_id.startswith(KEY_PREFIX):
+        return request_id
+    return None
+
+
+def build_trigger(
+    *,
+    trigger: Mapping[str, Any] | None = None,
+    send_at: dt.datetime | str | None = None,
+    start: dt.datetime | str | None = None,
+    end: dt.datetime | str | None = None,
+    time: dt.time | str | None = None,
+    time_unit: str | None = None,
+    point: list[str] | None = None,
+    zone_type: int = timing.ZONE_TYPE_SITE,
+    site_tz: str = timing.SITE_TZ_DEFAULT,
+) -> dict[str, Any]:
+    """The API trigger dict from exactly one way of saying when.
+
+    Times in zone_type 1 are converted to the site's wall clock; zone_type 2 times are device
+    wall clocks, so an aware value keeps the wall clock it shows (see ``timing.format_wall_clock``).
+    """
+    periodical_given = [
+        name for name, value in zip(_PERIODICAL_ARGS, (start, end, time, time_unit), strict=True) if value
+    ]
+    ways = [name for name, given in (("trigger", trigger), ("send_at", send_at)) if given is not None]
+    if periodical_given or point:
+        ways.append("start/end/time/time_unit")
+    if len(ways) != 1:
+        found = ", ".join(ways) if ways else "none of them"
+        raise InvalidFieldError(
+            "trigger", f"give exactly one of trigger, send_at or start/end/time/time_unit; got {found}"
+        )
+    if trigger is not None:
+        return normalise_trigger(trigger, zone_type=zone_type, site_tz=site_tz)
+    if send_at is not None:
+        return normalise_trigger({"single": {"time": send_at}}, zone_type=zone_type, site_tz=site_tz)
+    missing = [name for name in _PERIODICAL_ARGS if name not in periodical_given]
+    if missing:
+        raise InvalidFieldError(
+            missing[0], "is required for a periodical schedule (with start, end, time, time_unit)"
+        )
+    periodical = {
+        "start": start,
+        "end": end,
+        "time": time,
+        "time_unit": time_unit,
+        "point": list(point or []),
+    }
+    return normalise_trigger({"periodical": periodical}, zone_type=zone_type, site_tz=site_tz)
+
+
+def normalise_trigger(
+    trigger: Mapping[str, Any], *, zone_type: int | None = None, site_tz: str = timing.SITE_TZ_DEFAULT
+) -> dict[str, Any]:
+    """A copy of an API trigger dict with every time in the API's form.
+
+    ``zone_type`` fills in a trigger that lacks one; the trigger's own value wins otherwise.
+    Anything that is not a time is left for :func:`timing.validate_trigger` to judge.
+    """
+    if not isinstance(trigger, Mapping):
+        raise InvalidFieldError("trigger", f"must be an object, got {type(trigger).__name__}")
+    result = copy.deepcopy(dict(trigger))
+    for kind, body in result.items():
+        if kind not in ("single", "periodical") or not isinstance(body, dict):
+            continue
+        if body.get("zone_type") is None and zone_type is not None:
+            body["zone_type"] = zone_type
+        path = f"trigger.{kind}"
+        keys = ("time",) if kind == "single" else ("start", "end")
+        for key in keys:
+            if body.get(key) is not None:
+                body[key] = _api_datetime(body[key], body.get("zone_type"), site_tz, f"{path}.{key}")
+        if kind == "periodical" and isinstance(body.get("time"), dt.time):
+            body["time"] = body["time"].strftime("%H:%M:%S")
+    return result
+
+
+def _api_datetime(value: Any, zone_type: object, site_tz: str, field: str) -> str:
+    if zone_type == timing.ZONE_TYPE_DEVICE:
+        return _device_wall_clock(value, field)
+    return timing.format_api_datetime(value, site_tz, field=field)
+
+
+def _device_wall_clock(value: Any, field: str) -> str:
+    # TODO(lead): move into timing as format_wall_clock once timing.py is free to edit.
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value) if "T" in value else value
+        except ValueError:
+            pass
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return timing.format_api_datetime(value, timing.SITE_TZ_DEFAULT, field=field)
+
+
+def trigger_kind(trigger: Mapping[str, Any]) -> str | None:
+    """``"single"`` or ``"periodical"``, whichever the trigger holds (``None`` if neither)."""
+    kinds = [kind for kind in ("single", "periodical") if kind in trigger]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def trigger_zone_type(trigger: Mapping[str, Any]) -> object:
+    kind = trigger_kind(trigger)
+    body = trigger.get(kind) if kind else None
+    return body.get("zone_type") if isinstance(body, Mapping) else None
+
+
+def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` applied: objects merge key by key, ``None`` removes a key,
+    anything else (lists included) replaces."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def check_update(changes: Mapping[str, Any], *, mode: str) -> None:
+    """Refuse an update that cannot be sent whatever the current schedule is."""
+    if mode not in UPDATE_MODES:
+        raise InvalidFieldError("mode", f"must be 'merge' or 'replace', got {mode!r}")
+    given = [part for part in SCHEDULE_PARTS if changes.get(part) is not None]
+    if not given:
+        raise InvalidFieldError(
+            "name", "nothing to update: give at least one of name, enabled, trigger, push"
+        )
+    missing = [part for part in SCHEDULE_PARTS if part not in given]
+    if mode == "replace" and missing:
+        raise InvalidFieldError(
+            missing[0],
+            f"mode='replace' sends a complete schedule, so name, enabled, trigger and push are all "
+            f"required; missing: {', '.join(missing)}",
+        )
+
+
+def updated_schedule(
+    current: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    *,
+    mode: str,
+    site_tz: str = timing.SITE_TZ_DEFAULT,
+) -> dict[str, Any]:
+    """The complete body to PUT: ``changes`` merged into (or replacing) ``current``.
+
+    Refuses what the service forbids, naming the field: switching single <-> periodical or
+    zone_type 1 <-> 2. In ``replace`` mode every part must be given.
+    """
+    check_update(changes, mode=mode)
+    body = {part: copy.deepcopy(current.get(part)) for part in SCHEDULE_PARTS}
+    current_trigger = body["trigger"] if isinstance(body["trigger"], Mapping) else {}
+    zone_type = trigger_zone_type(current_trigger)
+    for part in SCHEDULE_PARTS:
+        value = changes.get(part)
+        if value is None:
+            continue
+        if part == "trigger":
+            value = normalise_trigger(
+                value, zone_type=zone_type if isinstance(zone_type, int) else None, site_tz=site_tz
+            )
+            _refuse_switch(current_trigger, value)
+        existing = body[part]
+        if mode == "merge" and isinstance(value, Mapping) and isinstance(existing, Mapping):
+            body[part] = deep_merge(existing, value)
+        else:
+            body[part] = copy.deepcopy(value)
+    return body
+
+
+def _refuse_switch(current: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    old_kind, new_kind = trigger_kind(current), trigger_kind(new)
+    if old_kind and new_kind and old_kind != new_kind:
+        raise InvalidFieldError(
+            "trigger",
+            f"cannot switch a {old_kind} schedule to {new_kind}: the service forbids it; "
+            f"delete the schedule and create a new one",
+        )
+    old_zone, new_zone = trigger_zone_type(current), trigger_zone_type(new)
+    if old_zone is not None and new_zone is not None and old_zone != new_zone:
+        raise InvalidFieldError(
+            f"trigger.{new_kind}.zone_type",
+            f"cannot switch zone_type {old_zone} to {new_zone}: the service forbids it; "
+            f"delete the schedule and create a new one",
+        )
+
+
+def occurrences_for_xcom(
+    trigger: Mapping[str, Any], *, site_tz: str, after: dt.datetime, limit: int
+) -> list[dict[str, str]]:
+    """The next occurrences as plain JSON (wall clock as the API writes it, instants as UTC ISO)."""
+    return [
+        {
+            "wall_time": occurrence.wall_time.format("YYYY-MM-DD HH:mm:ss"),
+            "earliest": occurrence.earliest.in_timezone("UTC").isoformat(),
+            "latest": occurrence.latest.in_timezone("UTC").isoformat(),
+        }
+        for occurrence in timing.occurrences(trigger, site_tz=site_tz, after=after, limit=limit)
+    ]
