@@ -9,6 +9,7 @@ Airflow or HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import hashlib
@@ -170,10 +171,8 @@ def _api_datetime(value: Any, zone_type: object, site_tz: str, field: str) -> st
 def _device_wall_clock(value: Any, field: str) -> str:
     # TODO(lead): move into timing as format_wall_clock once timing.py is free to edit.
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             value = dt.datetime.fromisoformat(value) if "T" in value else value
-        except ValueError:
-            pass
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     return timing.format_api_datetime(value, timing.SITE_TZ_DEFAULT, field=field)
