@@ -318,8 +318,10 @@ class PaiBackend:
 
     def _advance(self, schedule: _Schedule, now: datetime) -> None:
         if schedule.status == CHECKING:
-            # Dated no later than the first send, so History stays in order when the clock jumps.
-            checked_at = max(schedule.created_at, min(now, schedule.next_due or now))
+            # Dated no later than the first send, so History stays in order when the clock jumps;
+            # a plan due at once (empty or past ExecuteTime) is checked and sent as it is created.
+            first_send = schedule.created_at if schedule.catch_up else schedule.next_due
+            checked_at = max(schedule.created_at, min(now, first_send or now))
             failed = schedule.fields["GroupId"].startswith(FAIL_CHECK_PREFIX)
             self._set_status(schedule, CHECK_FAILED if failed else CHECK_PASSED, checked_at)
         if schedule.status not in (CHECK_PASSED, SENDING):
