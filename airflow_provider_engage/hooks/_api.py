@@ -29,7 +29,10 @@ __all__ = [
     "Dialect",
     "Timeouts",
     "decode_body",
+    "header_value",
+    "path_id",
     "segment",
+    "whole_number",
 ]
 
 DEFAULT_READ_TIMEOUT = 30.0
@@ -69,6 +72,26 @@ class ApiCall(Generic[T]):
 def segment(value: object) -> str:
     """A value as one path segment (``/v4/schedules/{id}``): everything but unreserved encoded."""
     return quote(str(value), safe="")
+
+
+def path_id(value: object, field: str = "schedule_id") -> str:
+    """An id the caller gave, checked and encoded for the path."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidFieldError(field, f"must be a non-empty string, got {value!r}")
+    return segment(value)
+
+
+def whole_number(value: object, field: str, *, low: int) -> int:
+    """A page number or size: an int (not a bool) of at least ``low``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise InvalidFieldError(field, f"must be an integer >= {low}, got {value!r}")
+    return value
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """A response header by case-insensitive name, whatever mapping the library gives."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 def decode_body(raw: bytes) -> Any:

@@ -17,7 +17,15 @@ from airflow_provider_engage import validation
 from airflow_provider_engage.connections import ENGAGELAB, ENGAGELAB_BASE_URLS, base_url, extra_value
 from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.exceptions import EngageLabApiError, EngageLabNotFoundError
-from airflow_provider_engage.hooks._api import ApiCall, ApiProblem, decode_body, describe_failure, segment
+from airflow_provider_engage.hooks._api import (
+    ApiCall,
+    ApiProblem,
+    decode_body,
+    describe_failure,
+    header_value,
+    path_id,
+    whole_number,
+)
 from airflow_provider_engage.records import MsgIdRecord, read_msg_id_records, read_plan_msg_ids
 
 T = TypeVar("T")
@@ -71,20 +79,13 @@ def _error_of(payload: Any) -> tuple[int | str | None, str] | None:
     return code, str(error.get("message") or "")
 
 
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    for name, value in headers.items():
-        if name.lower() in ("x-request-id", "x-requestid"):
-            return value
-    return None
-
-
 class EngageLabDialect:
     """How EngageLab answers: 2xx with data, or a status with ``{"error": {...}}``."""
 
     def interpret(self, call: ApiCall[T], status: int, headers: Mapping[str, str], raw: bytes) -> T:
         payload = decode_body(raw)
         error = _error_of(payload)
-        request_id = _request_id(headers)
+        request_id = header_value(headers, "X-Request-Id")
         if 200 <= status < 300 and (error is None or error[0] in SUCCESS_CODES):
             try:
                 return call.parse(payload)
@@ -168,29 +169,30 @@ def create_schedule(payload: Mapping[str, Any], *, site_tz: str) -> ApiCall[dict
 
 
 def get_schedule(schedule_id: str) -> ApiCall[dict[str, Any]]:
-    return ApiCall("get schedule", "GET", f"/v4/schedules/{_id(schedule_id)}", _one_schedule)
+    return ApiCall("get schedule", "GET", f"/v4/schedules/{path_id(schedule_id)}", _one_schedule)
 
 
 def list_schedules(page: int = 1) -> ApiCall[dict[str, Any]]:
     """``GET /v4/schedules?page=N``: unexpired schedules, 50 a page."""
-    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-        raise InvalidFieldError("page", f"must be an integer >= 1, got {page!r}")
-    return ApiCall("list schedules", "GET", "/v4/schedules", _object, params={"page": str(page)})
+    params = {"page": str(whole_number(page, "page", low=1))}
+    return ApiCall("list schedules", "GET", "/v4/schedules", _object, params=params)
 
 
 def update_schedule(schedule_id: str, payload: Mapping[str, Any], *, site_tz: str) -> ApiCall[dict[str, Any]]:
     """``PUT /v4/schedules/{id}`` replaces the whole schedule (no partial update)."""
     validation.check_schedule(payload, creating=False, site_tz=site_tz)
-    return ApiCall("update schedule", "PUT", f"/v4/schedules/{_id(schedule_id)}", _object, body=dict(payload))
+    return ApiCall(
+        "update schedule", "PUT", f"/v4/schedules/{path_id(schedule_id)}", _object, body=dict(payload)
+    )
 
 
 def delete_schedule(schedule_id: str) -> ApiCall[None]:
-    return ApiCall("delete schedule", "DELETE", f"/v4/schedules/{_id(schedule_id)}", _nothing)
+    return ApiCall("delete schedule", "DELETE", f"/v4/schedules/{path_id(schedule_id)}", _nothing)
 
 
 def schedule_msg_ids(schedule_id: str) -> ApiCall[list[MsgIdRecord]]:
     return ApiCall(
-        "get schedule msg ids", "GET", f"/v4/schedules/{_id(schedule_id)}/msg-ids", read_msg_id_records
+        "get schedule msg ids", "GET", f"/v4/schedules/{path_id(schedule_id)}/msg-ids", read_msg_id_records
     )
 
 
@@ -245,12 +247,6 @@ def message_stats(msg_ids: Iterable[str | int]) -> list[ApiCall[dict[str, Any]]]
         )
         for start in range(0, len(unique), STATS_CHUNK)
     ]
-
-
-def _id(value: object, field: str = "schedule_id") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidFieldError(field, f"must be a non-empty string, got {value!r}")
-    return segment(value)
 
 
 def _date_text(value: str | date, field: str) -> str:

@@ -1,0 +1,274 @@
+"""The PAI User Engagement endpoints, in both styles, and how to read their answers.
+
+``gateway`` is the seed's contract: ``POST {host}/api/PaiPlugin/2022-01-12/CreateSchedule`` with
+a Bearer key and the fields under ``{"body": ...}``. ``roa`` is the real service the vendor SDK
+calls: ``/api/v2/...`` with the body as it is, signed with an AccessKey. Both answer the envelope
+``{"Data", "ErrorCode", "ErrorMessage", "RequestId"}`` (a non-zero ErrorCode fails even on HTTP
+200) or, from the gateway itself, ``{"Code", "Message", "RequestId"}``. No I/O here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from airflow_provider_engage import timing, validation
+from airflow_provider_engage.connections import (
+    PAI,
+    PAI_API_STYLES,
+    PAI_GATEWAY_HOSTS,
+    PAI_ROA_HOST,
+    extra_value,
+)
+from airflow_provider_engage.connections import base_url as url_of_host
+from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.exceptions import PaiEngagementApiError
+from airflow_provider_engage.hooks._acs3 import API_VERSION
+from airflow_provider_engage.hooks._api import (
+    ApiCall,
+    ApiProblem,
+    decode_body,
+    describe_failure,
+    header_value,
+    path_id,
+    whole_number,
+)
+
+T = TypeVar("T")
+
+VENDOR = "PAI User Engagement"
+GATEWAY_CREATE_PATH = f"/api/PaiPlugin/{API_VERSION}/CreateSchedule"
+ROA_SCHEDULES = "/api/v2/schedules"
+ROA_MESSAGES = "/api/v2/messages"
+PAGE_SIZE_DEFAULT = 10  # the SDK's documented default
+
+# The keyword a user passes -> the API's field name.
+FIELD_NAMES = {
+    "group_id": "GroupId",
+    "name": "Name",
+    "execute_time": "ExecuteTime",
+    "end_time": "EndTime",
+    "repeat_cycle": "RepeatCycle",
+    "repeat_cycle_unit": "RepeatCycleUnit",
+    "repeat_times": "RepeatTimes",
+    "sign_name": "SignName",
+    "signature_id": "SignatureId",
+    "template_code": "TemplateCode",
+    "template_id": "TemplateId",
+    "ai_send_start_date": "AISendStartDate",
+    "ai_send_end_date": "AISendEndDate",
+    "payment_type": "PaymentType",
+}
+_KEYWORDS = {api_name: keyword for keyword, api_name in FIELD_NAMES.items()}
+
+CODE_MEANINGS: dict[int | str, str] = {
+    400: "invalid request format or missing required parameters",
+    403: "access denied: insufficient permissions or an invalid API key",
+    404: "not found",
+    429: "too many requests",
+    500: "internal server error",
+}
+_COMPACT_DATE = re.compile(r"[0-9]{8}")
+
+
+# --- reading answers ----------------------------------------------------------------------------
+
+
+def _success_code(code: Any) -> bool:
+    return code is None or code in {0, "0"}
+
+
+class PaiDialect:
+    """How PAI answers: the envelope (even on errors) or the gateway's own error shape."""
+
+    def interpret(self, call: ApiCall[T], status: int, headers: Mapping[str, str], raw: bytes) -> T:
+        payload = decode_body(raw)
+        envelope = payload if isinstance(payload, Mapping) else {}
+        request_id = envelope.get("RequestId") or header_value(headers, "x-acs-request-id")
+        if not _success_code(envelope.get("ErrorCode")):
+            message = str(envelope.get("ErrorMessage") or "")
+            raise ApiProblem(message, status=status, vendor_code=envelope["ErrorCode"], request_id=request_id)
+        if "Code" in envelope and "ErrorCode" not in envelope:
+            message = str(envelope.get("Message") or "")
+            raise ApiProblem(message, status=status, vendor_code=envelope["Code"], request_id=request_id)
+        if not 200 <= status < 300:
+            text = "" if payload is None else str(payload)[:200]
+            raise ApiProblem(text, status=status, request_id=request_id)
+        try:
+            return call.parse(envelope.get("Data"))
+        except (ValueError, TypeError, KeyError) as err:
+            raise ApiProblem(f"unexpected answer: {err}", status=status, request_id=request_id) from err
+
+    def error(
+        self, call: ApiCall[Any], problem: ApiProblem, *, may_have_taken_effect: bool
+    ) -> PaiEngagementApiError:
+        code = problem.vendor_code
+        text = describe_failure(
+            VENDOR,
+            call,
+            problem,
+            meaning=CODE_MEANINGS.get(code) if code is not None else None,
+            may_have_taken_effect=may_have_taken_effect,
+        )
+        return PaiEngagementApiError(
+            text,
+            operation=call.operation,
+            status_code=problem.status,
+            vendor_code=code,
+            vendor_message=problem.message or None,
+            request_id=problem.request_id,
+            may_have_taken_effect=may_have_taken_effect,
+        )
+
+
+DIALECT = PaiDialect()
+
+
+def _data_object(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"expected Data to be an object, got {type(data).__name__}")
+    return dict(data)
+
+
+def _data_as_is(data: Any) -> Any:
+    return data
+
+
+# --- the endpoints ------------------------------------------------------------------------------
+
+
+def create_schedule(fields: Mapping[str, Any], *, style: str) -> ApiCall[dict[str, Any]]:
+    """CreateSchedule from snake_case keywords, sending only those given (None = not given)."""
+    unknown = [keyword for keyword in fields if keyword not in FIELD_NAMES]
+    if unknown:
+        raise InvalidFieldError(unknown[0], f"is not a CreateSchedule field; known: {', '.join(FIELD_NAMES)}")
+    body = {FIELD_NAMES[key]: _api_value(key, value) for key, value in fields.items() if value is not None}
+    validation.check_pai_schedule(body, names=_KEYWORDS)
+    gateway = style == "gateway"
+    return ApiCall(
+        "create schedule",
+        "POST",
+        GATEWAY_CREATE_PATH if gateway else ROA_SCHEDULES,
+        _data_object,
+        body={"body": body} if gateway else body,
+        creates=True,
+        action="CreateSchedule",
+    )
+
+
+def _api_value(keyword: str, value: Any) -> Any:
+    """An aware datetime becomes the API's UTC+8 string; everything else goes as given."""
+    if keyword in ("execute_time", "end_time") and isinstance(value, dt.datetime):
+        return timing.format_api_datetime(value, timing.PAI_TZ, field=keyword)
+    return value
+
+
+def get_schedule(schedule_id: str) -> ApiCall[dict[str, Any]]:
+    path = f"{ROA_SCHEDULES}/{path_id(schedule_id)}"
+    return ApiCall("get schedule", "GET", path, _data_object, action="GetSchedule")
+
+
+def delete_schedule(schedule_id: str) -> ApiCall[Any]:
+    path = f"{ROA_SCHEDULES}/{path_id(schedule_id)}"
+    return ApiCall("delete schedule", "DELETE", path, _data_as_is, action="DeleteSchedule")
+
+
+def list_schedules(
+    name: str | None = None,
+    status: int | None = None,
+    page_number: int = 1,
+    page_size: int = PAGE_SIZE_DEFAULT,
+) -> ApiCall[dict[str, Any]]:
+    """``Data``: ``Schedules``, ``TotalCount``, ``PageNumber``, ``PageSize``."""
+    params = _paging(page_number, page_size)
+    if name:
+        params["Name"] = name
+    if status is not None:
+        params["Status"] = str(whole_number(status, "status", low=0))
+    return ApiCall(
+        "list schedules", "GET", ROA_SCHEDULES, _data_object, params=params, action="ListSchedules"
+    )
+
+
+def list_messages(
+    schedule_id: str | None = None,
+    datetime: str | dt.date | None = None,
+    *,
+    status: int | None = None,
+    message_id: str | None = None,
+    page_number: int = 1,
+    page_size: int = PAGE_SIZE_DEFAULT,
+) -> ApiCall[dict[str, Any]]:
+    """Message records (Status 0 sending, 1 success, 2 failed); ``datetime`` is the send day."""
+    params: dict[str, str] = {}
+    if schedule_id:
+        params["ScheduleId"] = schedule_id
+    if datetime is not None:
+        params["Datetime"] = compact_date(datetime, "datetime")
+    if status is not None:
+        params["Status"] = str(whole_number(status, "status", low=0))
+    if message_id:
+        params["MessageId"] = message_id
+    params.update(_paging(page_number, page_size))
+    return ApiCall("list messages", "GET", ROA_MESSAGES, _data_object, params=params, action="ListMessages")
+
+
+def list_message_metrics(
+    schedule_id: str | None,
+    start_date: str | dt.date,
+    end_date: str | dt.date,
+    *,
+    page_number: int = 1,
+    page_size: int = PAGE_SIZE_DEFAULT,
+) -> ApiCall[dict[str, Any]]:
+    """Daily Total/Success/Fail/Pending between two days (inclusive)."""
+    start, end = compact_date(start_date, "start_date"), compact_date(end_date, "end_date")
+    if end < start:
+        raise InvalidFieldError("end_date", f"must not be before start_date ({start_date}), got {end_date}")
+    params = {"StartDate": start, "EndDate": end}
+    if schedule_id:
+        params["ScheduleId"] = schedule_id
+    params.update(_paging(page_number, page_size))
+    path = f"{ROA_MESSAGES}/metrics"
+    return ApiCall(
+        "list message metrics", "GET", path, _data_object, params=params, action="ListMessageMetrics"
+    )
+
+
+def compact_date(value: str | dt.date, field: str) -> str:
+    """``yyyyMMdd`` (what the ROA queries take) from a date, ``yyyy-MM-dd`` or ``yyyyMMdd``."""
+    if isinstance(value, str) and _COMPACT_DATE.fullmatch(value):
+        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    text = timing.format_api_date(value, timing.PAI_TZ, field=field)
+    return text.replace("-", "")
+
+
+def _paging(page_number: int, page_size: int) -> dict[str, str]:
+    return {
+        "PageNumber": str(whole_number(page_number, "page_number", low=1)),
+        "PageSize": str(whole_number(page_size, "page_size", low=1)),
+    }
+
+
+# --- the connection ------------------------------------------------------------------------------
+
+
+def api_style_of(extra: Mapping[str, Any]) -> str:
+    style = extra_value(extra, PAI.conn_type, "api_style") or "gateway"
+    if style not in PAI_API_STYLES:
+        raise InvalidFieldError("api_style", f"must be one of {', '.join(PAI_API_STYLES)}, got {style!r}")
+    return str(style)
+
+
+def base_url_of(host: str | None, extra: Mapping[str, Any]) -> str:
+    """Host if given; else the gateway of the region (cn, intl) or the ROA endpoint."""
+    if api_style_of(extra) == "roa":
+        return url_of_host(host, PAI_ROA_HOST)
+    region = extra_value(extra, PAI.conn_type, "region") or "cn"
+    if region not in PAI_GATEWAY_HOSTS:
+        raise InvalidFieldError("region", f"must be one of {', '.join(PAI_GATEWAY_HOSTS)}, got {region!r}")
+    return url_of_host(host, PAI_GATEWAY_HOSTS[region])
