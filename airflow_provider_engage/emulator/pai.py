@@ -150,6 +150,10 @@ class PaiBackend:
             }
 
     def restore(self, data: dict[str, Any]) -> None:
+        """Take up a :meth:`snapshot`; an empty one (nothing saved yet) starts afresh."""
+        if not data:
+            self.reset()
+            return
         with self._lock:
             version, internal, gauss = data["rng"]
             self._rng.setstate((version, tuple(internal), gauss))

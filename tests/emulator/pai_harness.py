@@ -1,29 +1,24 @@
-"""A PAI-only emulator on a loopback port, and helpers the PAI emulator tests share.
+"""What the PAI emulator tests share: the emulator on a known frozen clock, and request helpers.
 
-Stands in until the emulator core's ``running_emulator`` fixture serves the whole app; it mounts
-exactly the router ``create_app`` mounts, so the tests speak real HTTP either way.
+Built on the session emulator from ``conftest.py`` (reset before each test), so every request
+goes over real HTTP through the same middleware users meet.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
-import uvicorn
-from fastapi import FastAPI
 
-from airflow_provider_engage.emulator.clock import Clock
+from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.emulator.config import Credentials
 from airflow_provider_engage.emulator.pai import PaiBackend
-from airflow_provider_engage.emulator.pai_routes import build_router
+from airflow_provider_engage.emulator.server import EmulatorServer
 from airflow_provider_engage.hooks._acs3 import sign_request
 
 CREDENTIALS = Credentials()
@@ -33,16 +28,26 @@ TIMEOUT = 10
 
 @dataclass
 class PaiEmulator:
-    """A running server, its backend and its clock."""
+    """The running emulator seen from the PAI side: its URL, its PAI backend, its control API."""
 
     url: str
-    host: str
     backend: PaiBackend
-    clock: Clock
+    control: EmulatorControl
+
+    @classmethod
+    def frozen_at_start(cls, control: EmulatorControl, server: EmulatorServer) -> PaiEmulator:
+        """The (already reset) emulator with its clock frozen at :data:`START`."""
+        control.set_clock(START, frozen=True)
+        return cls(url=server.url, backend=server.emulator.pai, control=control)
+
+    @property
+    def host(self) -> str:
+        """The ``Host`` header a client sends (``127.0.0.1:<port>``), which ACS3 signs."""
+        return urlsplit(self.url).netloc
 
     def advance(self, seconds: float) -> None:
-        """Move the emulated clock and fire what has come due, as ``POST /_emulator/clock`` does."""
-        self.backend.fire_due(self.clock.advance(seconds))
+        """Move the emulated clock; what came due has fired when this returns."""
+        self.control.advance(seconds)
 
     def gateway(self, payload: bytes, authorization: str | None) -> requests.Response:
         """A raw POST to the seed's CreateSchedule endpoint."""
@@ -94,29 +99,3 @@ class PaiEmulator:
             url += "?" + urlencode(query_text, quote_via=quote)
         wire = body if sent_body is None else sent_body
         return requests.request(method, url, data=wire or None, headers=signed, timeout=TIMEOUT)
-
-
-@contextmanager
-def running_pai_emulator(seed: int = 7) -> Iterator[PaiEmulator]:
-    clock = Clock(START, frozen=True)
-    backend = PaiBackend(clock, seed=seed)
-    app = FastAPI()
-    app.include_router(build_router(backend, CREDENTIALS))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the PAI emulator did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield PaiEmulator(
-            url=f"http://127.0.0.1:{port}", host=f"127.0.0.1:{port}", backend=backend, clock=clock
-        )
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -6,12 +6,14 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pai_harness import CREDENTIALS, PaiEmulator, running_pai_emulator
+from pai_harness import CREDENTIALS, PaiEmulator
+
+from airflow_provider_engage.emulator.client import EmulatorControl
+from airflow_provider_engage.emulator.server import EmulatorServer
 
 SEED = json.loads((Path(__file__).parent / "fixtures" / "pai_seed_000.json").read_text())
 EXAMPLES = SEED["curl_examples"]
@@ -19,9 +21,8 @@ VALID = {"GroupId": "group-1", "Name": "Growth_2024", "ExecuteTime": "2024-12-01
 
 
 @pytest.fixture
-def pai() -> Iterator[PaiEmulator]:
-    with running_pai_emulator() as emulator:
-        yield emulator
+def pai(emulator: EmulatorControl, emulator_server: EmulatorServer) -> PaiEmulator:
+    return PaiEmulator.frozen_at_start(emulator, emulator_server)
 
 
 def _replay(curl: str, pai: PaiEmulator) -> dict[str, Any]:

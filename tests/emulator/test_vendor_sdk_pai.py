@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from alibabacloud_paiplugin20220112 import models
 from alibabacloud_paiplugin20220112.client import Client
 from alibabacloud_tea_openapi import models as open_api_models
 from alibabacloud_tea_openapi.exceptions import ClientException
-from pai_harness import CREDENTIALS, PaiEmulator, running_pai_emulator
+from pai_harness import CREDENTIALS, PaiEmulator
+
+from airflow_provider_engage.emulator.client import EmulatorControl
+from airflow_provider_engage.emulator.server import EmulatorServer
 
 DAY = 86400
 
 
 @pytest.fixture
-def pai() -> Iterator[PaiEmulator]:
-    with running_pai_emulator() as emulator:
-        yield emulator
+def pai(emulator: EmulatorControl, emulator_server: EmulatorServer) -> PaiEmulator:
+    return PaiEmulator.frozen_at_start(emulator, emulator_server)
 
 
 def _client(pai: PaiEmulator, *, secret: str = CREDENTIALS.pai_ak_secret) -> Client:
