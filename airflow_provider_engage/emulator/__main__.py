@@ -1,0 +1,140 @@
+"""``engage-emulator`` / ``python -m airflow_provider_engage.emulator``: serve until interrupted.
+
+Prints the base URL (the real port when ``--port 0``) and the credentials it accepts, then
+serves in the foreground; Ctrl-C or SIGTERM stops it cleanly (and saves state with ``--db``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from airflow_provider_engage import timing
+from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
+from airflow_provider_engage.errors import InvalidFieldError
+
+DEFAULT_PORT = 8080
+
+
+def _instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not ISO-8601: {text!r}") from None
+    if instant.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"needs a UTC offset (Z or +08:00): {text!r}")
+    return instant
+
+
+def _zone(text: str) -> str:
+    try:
+        timing.format_api_datetime(datetime.now(UTC), text, field="--site-tz")
+    except InvalidFieldError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    demo = Credentials()
+    parser = argparse.ArgumentParser(
+        prog="engage-emulator",
+        description="An offline EngageLab AppPush + PAI User Engagement server (see docs/emulator.md).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port and prints it")
+    creds = parser.add_argument_group("credentials (the defaults are the documented demo values)")
+    creds.add_argument("--app-key", default=demo.app_key)
+    creds.add_argument("--master-secret", default=demo.master_secret)
+    creds.add_argument("--pai-api-key", default=demo.pai_api_key)
+    creds.add_argument("--pai-ak-id", default=demo.pai_ak_id)
+    creds.add_argument("--pai-ak-secret", default=demo.pai_ak_secret)
+    behaviour = parser.add_argument_group("behaviour")
+    behaviour.add_argument(
+        "--site-tz", type=_zone, default=timing.SITE_TZ_DEFAULT, help="EngageLab site zone"
+    )
+    behaviour.add_argument(
+        "--legacy-msgids", action="store_true", help="msg-ids as the pre-2024 'msgids' list"
+    )
+    behaviour.add_argument(
+        "--get-as-array", action="store_true", help="GET /v4/schedules/{id} answers a one-element array"
+    )
+    behaviour.add_argument("--engagelab-qps", type=float, default=500.0, help="per AppKey; 0 turns it off")
+    behaviour.add_argument("--pai-qps", type=float, default=100.0, help="per key; 0 turns it off")
+    behaviour.add_argument(
+        "--max-schedules", type=int, default=1000, help="unexpired EngageLab tasks per app"
+    )
+    behaviour.add_argument("--db", type=Path, help="sqlite file that keeps state across restarts")
+    behaviour.add_argument("--start-time", type=_instant, help="ISO-8601 instant the clock starts at")
+    behaviour.add_argument("--frozen", action="store_true", help="the clock stands still until moved")
+    behaviour.add_argument("--seed", type=int, help="makes ids, fault draws and statistics repeatable")
+    behaviour.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    return EmulatorConfig(
+        host=args.host,
+        port=args.port,
+        credentials=Credentials(
+            app_key=args.app_key,
+            master_secret=args.master_secret,
+            pai_api_key=args.pai_api_key,
+            pai_ak_id=args.pai_ak_id,
+            pai_ak_secret=args.pai_ak_secret,
+        ),
+        site_tz=args.site_tz,
+        legacy_msgids=args.legacy_msgids,
+        get_as_array=args.get_as_array,
+        engagelab_qps=args.engagelab_qps,
+        pai_qps=args.pai_qps,
+        max_schedules=args.max_schedules,
+        db=args.db,
+        start_time=args.start_time,
+        frozen=args.frozen,
+        seed=args.seed,
+    )
+
+
+def banner(url: str, config: EmulatorConfig) -> str:
+    creds = config.credentials
+    lines = [
+        f"engage-emulator serving at {url}",
+        f"  EngageLab   Basic auth  AppKey={creds.app_key}  MasterSecret={creds.master_secret}",
+        f"  PAI gateway Bearer      {creds.pai_api_key}",
+        f"  PAI roa     AccessKey   id={creds.pai_ak_id}  secret={creds.pai_ak_secret}",
+        f"  control API {url}/_emulator/state  (clock, reset, faults)",
+    ]
+    if not _is_loopback(config.host):
+        lines.append("  WARNING: not bound to loopback; the control API has no authentication")
+    return "\n".join(lines)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = config_from_args(args)
+    from airflow_provider_engage.emulator.server import EmulatorServer
+
+    server = EmulatorServer(config, log_level=args.log_level)
+    print(banner(server.url, config), flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
