@@ -61,13 +61,19 @@ class NonceWindow:
         self._lock = threading.Lock()
 
     def seen(self, nonce: str) -> bool:
-        """Whether ``nonce`` was used within the window; remembers it either way."""
+        """Whether ``nonce`` was used within the window; a first use is remembered from now."""
         with self._lock:
             now = self._now()
-            self._seen = {n: at for n, at in self._seen.items() if now - at <= self._ttl}
-            used = nonce in self._seen
+            # Insertion order is time order (a reuse is refused, not re-stamped): expire from the front.
+            while self._seen:
+                oldest, at = next(iter(self._seen.items()))
+                if now - at <= self._ttl:
+                    break
+                del self._seen[oldest]
+            if nonce in self._seen:
+                return True
             self._seen[nonce] = now
-            return used
+            return False
 
 
 def _request_id() -> str:

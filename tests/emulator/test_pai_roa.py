@@ -12,6 +12,7 @@ import requests
 from pai_harness import PaiEmulator
 
 from airflow_provider_engage.emulator.client import EmulatorControl
+from airflow_provider_engage.emulator.pai_routes import NonceWindow
 from airflow_provider_engage.emulator.server import EmulatorServer
 from airflow_provider_engage.hooks._acs3 import percent_encode
 
@@ -291,3 +292,16 @@ def test_action_must_match_the_route(pai: PaiEmulator) -> None:
 def test_version_must_be_2022_01_12(pai: PaiEmulator) -> None:
     answer = pai.roa("GET", "/api/v2/schedules", "ListSchedules", version="2021-01-01")
     assert _gateway_error(answer) == (400, "InvalidVersion")
+
+
+def test_nonces_are_remembered_fifteen_minutes_from_first_use() -> None:
+    now = [0.0]
+    window = NonceWindow(now=lambda: now[0])
+    assert window.seen("n") is False
+    now[0] = 800.0
+    assert window.seen("n") is True  # a replay is refused and does not extend the window
+    now[0] = 900.0
+    assert window.seen("n") is True
+    now[0] = 900.5
+    assert window.seen("other") is False
+    assert window.seen("n") is False
