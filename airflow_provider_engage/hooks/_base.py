@@ -81,9 +81,11 @@ class EngageBaseHook(BaseHook):
     spec: ClassVar[ConnectionSpec]
     dialect: ClassVar[Dialect]
 
-    def __init__(self, conn_id: str, **kwargs: Any) -> None:
+    def __init__(self, conn_id: str, *, max_connections: int = 4, **kwargs: Any) -> None:
+        """``max_connections``: kept-alive connections per host; raise it for threads sharing the hook."""
         super().__init__(**kwargs)
         self.conn_id = conn_id
+        self.max_connections = max_connections
 
     # --- Airflow UI (2.11 reads these; 3.2+ reads get_provider_info) ------------------------------
 
@@ -135,8 +137,8 @@ class EngageBaseHook(BaseHook):
         """One session per hook: connections are kept alive across calls and pages."""
         session = requests.Session()
         session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        session.mount("https://", HTTPAdapter(pool_maxsize=4))
-        session.mount("http://", HTTPAdapter(pool_maxsize=4))
+        session.mount("https://", HTTPAdapter(pool_maxsize=self.max_connections))
+        session.mount("http://", HTTPAdapter(pool_maxsize=self.max_connections))
         return session
 
     def get_conn(self) -> requests.Session:

@@ -1,0 +1,48 @@
+"""Small helpers tests share: connections from env, a task-instance stand-in, request counts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_engage.emulator.client import EmulatorControl
+
+
+def connection(url: str, conn_type: str = "engagelab", **extra: Any) -> str:
+    extra.setdefault("max_retries", 2)
+    extra.setdefault("retry_min_wait", 0.01)
+    extra.setdefault("retry_max_wait", 0.05)
+    return json.dumps(
+        {
+            "conn_type": conn_type,
+            "login": "demo-app-key",
+            "password": "demo-master-secret",
+            "host": url,
+            "extra": extra,
+        }
+    )
+
+
+@dataclass
+class TaskInstanceStandIn:
+    """The few task-instance attributes operators read, for `execute()` outside a DAG run.
+
+    DAG-level tests (tests/dags) run the same operators through real `airflow dags test`.
+    """
+
+    dag_id: str = "campaign"
+    task_id: str = "create"
+    run_id: str = "manual__2026-11-23T00:00:00+00:00"
+    map_index: int = -1
+    try_number: int = 1
+    xcom: dict[str, Any] = field(default_factory=dict)
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        json.dumps(value)  # XCom values must be JSON; fail here as Airflow 3 would
+        self.xcom[key] = value
+
+
+def engagelab_requests(control: EmulatorControl) -> dict[str, dict[str, int]]:
+    """Requests the emulator saw, per route and status, control API excluded."""
+    return {route: statuses for route, statuses in control.state()["requests"].items() if "/v4/" in route}

@@ -1,0 +1,524 @@
+"""EngageLab operators through `execute()` against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import pendulum
+import pytest
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
+
+from airflow_provider_engage.emulator.client import EmulatorControl
+from airflow_provider_engage.exceptions import EngageLabNotFoundError
+from airflow_provider_engage.hooks.engagelab import EngageLabHook
+from airflow_provider_engage.operators.engagelab import (
+    EngageLabCreateScheduleOperator,
+    EngageLabCreateSchedulesOperator,
+    EngageLabDeleteScheduleOperator,
+    EngageLabUpdateScheduleOperator,
+    EngageLabUpsertPushPlanOperator,
+)
+from airflow_provider_engage.schedules import IDEMPOTENCY_MARKER
+from tests.helpers import TaskInstanceStandIn, connection, engagelab_requests
+
+PUSH: dict[str, Any] = {
+    "from": "push",
+    "to": {"registration_id": ["1a0018970ab49abda3e", "100d85590955c1d2793"]},
+    "body": {
+        "platform": "android",
+        "notification": {"alert": "Scheduled task from API", "android": {"title": "Hello"}},
+        "message": {},
+        "options": {"time_to_live": 60},
+    },
+}
+
+
+def tomorrow_at(hour: int, tz: str = "Asia/Shanghai") -> pendulum.DateTime:
+    return pendulum.now(tz).add(days=1).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def create_op(**kwargs: Any) -> EngageLabCreateScheduleOperator:
+    kwargs.setdefault("name", "Spring_sale")
+    kwargs.setdefault("push", PUSH)
+    return EngageLabCreateScheduleOperator(task_id="create", **kwargs)
+
+
+def stored(schedule_id: str) -> dict[str, Any]:
+    return EngageLabHook().get_schedule(schedule_id)
+
+
+# --- create: time zones ---------------------------------------------------------------------------
+
+
+def test_aware_utc_send_at_becomes_site_wall_clock(engagelab_conn: EmulatorControl, ti) -> None:
+    nine_shanghai = tomorrow_at(9)
+    schedule_id = create_op(send_at=nine_shanghai.in_timezone("UTC")).execute({"ti": ti})
+
+    trigger = stored(schedule_id)["trigger"]
+    assert trigger == {"single": {"time": nine_shanghai.format("YYYY-MM-DD") + " 09:00:00", "zone_type": 1}}
+    assert ti.xcom["next_occurrences"][0]["earliest"] == nine_shanghai.in_timezone("UTC").isoformat()
+
+
+def test_rendered_iso_string_with_offset_is_converted(engagelab_conn: EmulatorControl, ti) -> None:
+    nine_shanghai = tomorrow_at(9)
+    rendered = nine_shanghai.in_timezone("America/New_York").isoformat()  # what a template gives
+    schedule_id = create_op(send_at=rendered).execute({"ti": ti})
+
+    assert stored(schedule_id)["trigger"]["single"]["time"] == nine_shanghai.format("YYYY-MM-DD HH:mm:ss")
+
+
+def test_api_string_passes_through_unchanged(engagelab_conn: EmulatorControl, ti) -> None:
+    text = tomorrow_at(21).format("YYYY-MM-DD HH:mm:ss")
+    schedule_id = create_op(send_at=text).execute({"ti": ti})
+
+    assert stored(schedule_id)["trigger"]["single"]["time"] == text
+
+
+def test_site_timezone_with_daylight_saving_is_honoured(
+    emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch, ti
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ENGAGELAB_DEFAULT", connection(emulator.base_url, site_timezone="America/New_York")
+    )
+    # 9:00 in New York is 14:00 UTC in winter and 13:00 UTC in summer.
+    year = pendulum.now("UTC").year + 1
+    for month, utc_hour in ((1, 14), (7, 13)):
+        send_at = pendulum.datetime(year, month, 15, utc_hour, tz="UTC")
+        if send_at > pendulum.now("UTC").add(years=1):
+            send_at = send_at.subtract(years=1)
+        schedule_id = create_op(name=f"Sale_{month}", send_at=send_at).execute({"ti": ti})
+        wall = stored(schedule_id)["trigger"]["single"]["time"]
+        assert wall.endswith(" 09:00:00"), (month, wall)
+
+
+def test_zone_type_2_keeps_the_device_wall_clock(engagelab_conn: EmulatorControl, ti) -> None:
+    nine_somewhere = tomorrow_at(9, "Europe/Berlin")
+    schedule_id = create_op(send_at=nine_somewhere, zone_type=2).execute({"ti": ti})
+
+    single = stored(schedule_id)["trigger"]["single"]
+    assert single == {"time": nine_somewhere.format("YYYY-MM-DD") + " 09:00:00", "zone_type": 2}
+    first = ti.xcom["next_occurrences"][0]
+    earliest, latest = pendulum.parse(first["earliest"]), pendulum.parse(first["latest"])
+    assert (latest - earliest).in_hours() == 26
+
+
+def test_periodical_from_convenience_arguments(engagelab_conn: EmulatorControl, ti) -> None:
+    start = tomorrow_at(0)
+    schedule_id = create_op(
+        start=start, end=start.add(days=30), time="12:30:00", time_unit="WEEK", point=["mon", "FRI"]
+    ).execute({"ti": ti})
+
+    periodical = stored(schedule_id)["trigger"]["periodical"]
+    assert periodical["start"] == start.format("YYYY-MM-DD HH:mm:ss")
+    assert periodical["end"] == start.add(days=30).format("YYYY-MM-DD HH:mm:ss")
+    assert (periodical["time"], periodical["zone_type"]) == ("12:30:00", 1)
+    occurrences = ti.xcom["next_occurrences"]
+    days = [start.add(days=offset) for offset in range(30)]  # 12:30 on each day from start until end
+    expected = [day for day in days if day.day_of_week in (pendulum.MONDAY, pendulum.FRIDAY)]
+    assert [o["wall_time"] for o in occurrences] == [
+        day.format("YYYY-MM-DD") + " 12:30:00" for day in expected
+    ]
+    assert {pendulum.parse(o["earliest"]).in_timezone("Asia/Shanghai").day_of_week for o in occurrences} == {
+        pendulum.MONDAY,
+        pendulum.FRIDAY,
+    }
+
+
+def test_console_url_names_the_schedule(engagelab_conn: EmulatorControl, ti) -> None:
+    schedule_id = create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    assert ti.xcom["console_url"] == f"{engagelab_conn.base_url}/_emulator/schedules/{schedule_id}"
+
+
+# --- create: bad input ----------------------------------------------------------------------------
+
+BAD_INPUT = [
+    ({"name": "Spring sale!", "send_at": tomorrow_at(9)}, "name"),
+    ({"name": "", "send_at": tomorrow_at(9)}, "name"),
+    ({"push": {**PUSH, "to": None}, "send_at": tomorrow_at(9)}, "push.to"),
+    (
+        {"push": {**PUSH, "body": {"notification": {"alert": "x"}}}, "send_at": tomorrow_at(9)},
+        "push.body.platform",
+    ),
+    ({"send_at": "2030-2-15 13:16:59"}, "trigger.single.time"),
+    ({"send_at": dt.datetime(2030, 1, 1, 9)}, "trigger.single.time"),  # naive
+    ({"send_at": "yesterday"}, "trigger.single.time"),
+    ({"send_at": pendulum.now("UTC").subtract(hours=1)}, "trigger.single.time"),  # in the past
+    ({"send_at": pendulum.now("UTC").add(years=1, days=2)}, "trigger.single.time"),  # > 1 year ahead
+    ({"send_at": tomorrow_at(9), "zone_type": 3}, "trigger.single.zone_type"),
+    ({"trigger": {"single": {"time": "2030-01-01 09:00:00"}, "periodical": {}}}, "trigger"),
+    ({"send_at": tomorrow_at(9), "time": "09:00:00"}, "trigger"),
+    ({}, "trigger"),
+    ({"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "09:00"}, "time_unit"),
+    (
+        {"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "24:00:00", "time_unit": "day"},
+        "trigger.periodical.time",
+    ),
+    (
+        {"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "09:00:00", "time_unit": "hour"},
+        "trigger.periodical.time_unit",
+    ),
+    (
+        {
+            "start": tomorrow_at(0),
+            "end": tomorrow_at(0).add(days=40),
+            "time": "09:00:00",
+            "time_unit": "week",
+            "point": ["MON", "FUN"],
+        },
+        "trigger.periodical.point[1]",
+    ),
+    (
+        {
+            "start": tomorrow_at(0),
+            "end": tomorrow_at(0).add(years=1, days=1),
+            "time": "09:00:00",
+            "time_unit": "day",
+        },
+        "trigger.periodical.end",
+    ),
+    (
+        {
+            "start": tomorrow_at(0),
+            "end": tomorrow_at(0).subtract(days=1),
+            "time": "09:00:00",
+            "time_unit": "day",
+        },
+        "trigger.periodical.end",
+    ),
+]
+
+
+@pytest.mark.parametrize(("arguments", "field"), BAD_INPUT, ids=[field for _, field in BAD_INPUT])
+def test_bad_input_names_the_field_and_sends_nothing(
+    engagelab_conn: EmulatorControl, ti, arguments: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(AirflowFailException, match=f"nothing was sent: {pytest_escape(field)}: "):
+        create_op(**arguments).execute({"ti": ti})
+
+    assert engagelab_requests(engagelab_conn) == {}
+
+
+def pytest_escape(text: str) -> str:
+    import re
+
+    return re.escape(text)
+
+
+# --- create: never a duplicate --------------------------------------------------------------------
+
+
+def test_retry_reattaches_to_the_schedule_an_earlier_try_created(engagelab_conn: EmulatorControl) -> None:
+    first_try = TaskInstanceStandIn(try_number=1)
+    created = create_op(send_at=tomorrow_at(9)).execute({"ti": first_try})
+    retry = TaskInstanceStandIn(try_number=2)
+
+    reattached = create_op(send_at=tomorrow_at(9)).execute({"ti": retry})
+
+    assert reattached == created
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 1
+    assert retry.xcom["console_url"].endswith(created)
+
+
+def test_another_run_creates_its_own_schedule(engagelab_conn: EmulatorControl) -> None:
+    first = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn(run_id="a")})
+    second = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn(run_id="b", try_number=2)})
+
+    assert first != second
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 2
+
+
+def test_lost_answer_after_commit_reattaches_within_the_same_try(engagelab_conn: EmulatorControl, ti) -> None:
+    engagelab_conn.faults(
+        [{"kind": "commit_then_drop", "next": 1, "method": "POST", "path": "/v4/schedules"}]
+    )
+
+    schedule_id = create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    state = engagelab_conn.state()
+    assert state["engagelab"]["schedules"] == 1
+    assert stored(schedule_id)["push"]["request_id"].startswith("af-")
+    assert state["requests"]["POST /v4/schedules"] == {"dropped": 1}  # sent once (answer lost), never again
+
+
+def test_user_request_id_is_kept_and_the_key_goes_to_custom_args(engagelab_conn: EmulatorControl) -> None:
+    push = {**PUSH, "request_id": "crm-42"}
+    created = create_op(push=push, send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn()})
+    again = create_op(push=push, send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn(try_number=2)})
+
+    schedule = stored(created)
+    assert again == created
+    assert schedule["push"]["request_id"] == "crm-42"
+    assert schedule["push"]["custom_args"][IDEMPOTENCY_MARKER].startswith("af-")
+
+
+# --- bulk -----------------------------------------------------------------------------------------
+
+
+def segment_items(count: int) -> list[dict[str, Any]]:
+    send_at = tomorrow_at(10).isoformat()
+    return [
+        {
+            "name": f"Segment_{index:04d}",
+            "push": {**PUSH, "to": {"tag": [f"segment_{index}"]}},
+            "send_at": send_at,
+        }
+        for index in range(count)
+    ]
+
+
+def test_bulk_returns_ids_in_input_order_and_logs_progress(
+    engagelab_conn: EmulatorControl, ti, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = segment_items(40)
+    operator = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items, max_workers=8)
+
+    with caplog.at_level(logging.INFO):
+        ids = operator.execute({"ti": ti})
+
+    assert len(set(ids)) == 40
+    hook = EngageLabHook()
+    assert [hook.get_schedule(schedule_id)["name"] for schedule_id in ids] == [item["name"] for item in items]
+    logged = caplog.text + capsys.readouterr().out  # Airflow 3 logs through structlog to stdout
+    assert "Created 40/40 schedules (0 failed)" in logged
+
+
+def test_bulk_retry_creates_only_what_is_missing(engagelab_conn: EmulatorControl) -> None:
+    items = segment_items(12)
+    engagelab_conn.faults([{"kind": "status", "next": 3, "method": "POST", "status": 400, "code": 28100}])
+    first = TaskInstanceStandIn(task_id="bulk")
+
+    with pytest.raises(AirflowException, match="3 of 12 schedules were not created") as failed:
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items, max_workers=4).execute(
+            {"ti": first}
+        )
+
+    assert "28100" in str(failed.value)
+    assert sum(schedule_id is not None for schedule_id in first.xcom["schedule_ids"]) == 9
+    retry = TaskInstanceStandIn(task_id="bulk", try_number=2)
+    ids = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items, max_workers=4).execute(
+        {"ti": retry}
+    )
+
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 12
+    assert [schedule_id for schedule_id in first.xcom["schedule_ids"] if schedule_id] == [
+        schedule_id for schedule_id, earlier in zip(ids, first.xcom["schedule_ids"], strict=True) if earlier
+    ]
+    assert engagelab_conn.state()["requests"]["POST /v4/schedules"]["200"] == 12
+
+
+def test_bulk_retry_matches_items_by_content_not_position(engagelab_conn: EmulatorControl) -> None:
+    items = segment_items(6)
+    first = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute(
+        {"ti": TaskInstanceStandIn(task_id="bulk")}
+    )
+    reordered = list(reversed(items))
+    again = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=reordered).execute(
+        {"ti": TaskInstanceStandIn(task_id="bulk", try_number=2)}
+    )
+
+    assert again == list(reversed(first))
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 6
+
+
+def test_bulk_lost_answers_are_resolved_without_duplicates(engagelab_conn: EmulatorControl, ti) -> None:
+    engagelab_conn.faults(
+        [{"kind": "commit_then_drop", "next": 4, "method": "POST", "path": "/v4/schedules"}]
+    )
+
+    ids = EngageLabCreateSchedulesOperator(
+        task_id="bulk", schedules=segment_items(10), max_workers=4
+    ).execute({"ti": ti})
+
+    assert len(set(ids)) == 10
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 10
+
+
+def test_bulk_checks_every_item_before_sending_anything(engagelab_conn: EmulatorControl, ti) -> None:
+    items = segment_items(5)
+    items[1]["send_at"] = "2030-1-1 09:00:00"
+    items[3]["push"] = {**PUSH, "body": {"platform": "android"}}
+
+    with pytest.raises(AirflowFailException, match=r"schedules\[1\]\.trigger\.single\.time") as failed:
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
+
+    assert "2 of 5 schedules are invalid" in str(failed.value)
+    assert "schedules[3].push.body" in str(failed.value)
+    assert engagelab_requests(engagelab_conn) == {}
+
+
+# --- update ---------------------------------------------------------------------------------------
+
+
+def created_schedule(**kwargs: Any) -> str:
+    kwargs.setdefault("send_at", tomorrow_at(9))
+    return create_op(**kwargs).execute({"ti": TaskInstanceStandIn(run_id=str(pendulum.now().timestamp()))})
+
+
+def update_op(**kwargs: Any) -> EngageLabUpdateScheduleOperator:
+    return EngageLabUpdateScheduleOperator(task_id="update", **kwargs)
+
+
+def test_merge_changes_one_field_and_keeps_the_rest(engagelab_conn: EmulatorControl, ti) -> None:
+    schedule_id = created_schedule()
+    before = stored(schedule_id)
+
+    update_op(schedule_id=schedule_id, push={"body": {"notification": {"alert": "Last chance"}}}).execute(
+        {"ti": ti}
+    )
+
+    after = stored(schedule_id)
+    assert after["push"]["body"]["notification"] == {"alert": "Last chance", "android": {"title": "Hello"}}
+    assert after["push"]["to"] == before["push"]["to"]
+    assert (after["name"], after["trigger"], after["enabled"]) == (before["name"], before["trigger"], True)
+
+
+def test_enabled_false_pauses_the_campaign(engagelab_conn: EmulatorControl, ti) -> None:
+    schedule_id = created_schedule()
+
+    result = update_op(schedule_id=schedule_id, enabled=False).execute({"ti": ti})
+
+    assert stored(schedule_id)["enabled"] is False
+    assert result["schedule_id"] == schedule_id
+
+
+def test_merge_moves_the_send_time_with_any_time_form(engagelab_conn: EmulatorControl, ti) -> None:
+    schedule_id = created_schedule()
+    later = tomorrow_at(18)
+
+    update_op(
+        schedule_id=schedule_id, trigger={"single": {"time": later.in_timezone("UTC").isoformat()}}
+    ).execute({"ti": ti})
+
+    assert stored(schedule_id)["trigger"]["single"] == {
+        "time": later.format("YYYY-MM-DD HH:mm:ss"),
+        "zone_type": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"trigger": {"periodical": {"start": "2030-01-01 00:00:00"}}},
+            "trigger",
+            "cannot switch a single schedule to periodical",
+        ),
+        (
+            {"trigger": {"single": {"zone_type": 2}}},
+            "trigger.single.zone_type",
+            "cannot switch zone_type 1 to 2",
+        ),
+        ({"push": {"to": None}}, "push.to", "required"),
+    ],
+)
+def test_update_refuses_what_the_service_forbids_before_sending(
+    engagelab_conn: EmulatorControl, ti, changes: dict[str, Any], field: str, message: str
+) -> None:
+    schedule_id = created_schedule()
+
+    with pytest.raises(AirflowFailException, match=f"{pytest_escape(field)}: .*{message}"):
+        update_op(schedule_id=schedule_id, **changes).execute({"ti": ti})
+
+    assert "PUT /v4/schedules/{schedule_id}" not in engagelab_requests(engagelab_conn)
+
+
+def test_replace_refuses_an_incomplete_body_before_any_request(engagelab_conn: EmulatorControl, ti) -> None:
+    with pytest.raises(AirflowFailException, match="push: mode='replace' sends a complete schedule"):
+        update_op(schedule_id="0eac1b80", name="New_name", enabled=True, trigger={}, mode="replace").execute(
+            {"ti": ti}
+        )
+
+    assert engagelab_requests(engagelab_conn) == {}
+
+
+def test_replace_sends_exactly_what_is_given(engagelab_conn: EmulatorControl, ti) -> None:
+    schedule_id = created_schedule()
+    push = {"from": "push", "to": "all", "body": {"platform": "ios", "notification": {"alert": "All"}}}
+    trigger = {"single": {"time": tomorrow_at(20).format("YYYY-MM-DD HH:mm:ss"), "zone_type": 1}}
+
+    update_op(
+        schedule_id=schedule_id, name="Replaced", enabled=True, trigger=trigger, push=push, mode="replace"
+    ).execute({"ti": ti})
+
+    after = stored(schedule_id)
+    assert (after["name"], after["trigger"], after["push"]) == ("Replaced", trigger, push)
+
+
+def test_update_refuses_an_expired_schedule(engagelab_conn: EmulatorControl, ti) -> None:
+    soon = pendulum.now("UTC").add(minutes=2)
+    schedule_id = created_schedule(send_at=soon)
+    engagelab_conn.set_clock(pendulum.now("UTC"), frozen=True)  # the service still holds it
+
+    import time_machine
+
+    with (
+        time_machine.travel(soon.add(minutes=5), tick=False),
+        pytest.raises(AirflowFailException, match=r"schedule_id: .* has expired"),
+    ):
+        update_op(schedule_id=schedule_id, enabled=False).execute({"ti": ti})
+
+    assert "PUT /v4/schedules/{schedule_id}" not in engagelab_requests(engagelab_conn)
+
+
+def test_update_of_an_unknown_schedule_fails_without_retrying(engagelab_conn: EmulatorControl, ti) -> None:
+    with pytest.raises(AirflowFailException, match="does not exist"):
+        update_op(schedule_id="no-such-schedule", enabled=False).execute({"ti": ti})
+
+
+def test_mode_is_checked_when_the_dag_is_parsed() -> None:
+    with pytest.raises(ValueError, match="mode must be one of merge, replace"):
+        update_op(schedule_id="x", name="y", mode="patch")
+
+
+# --- delete and plans -----------------------------------------------------------------------------
+
+
+def test_delete_removes_the_schedule(engagelab_conn: EmulatorControl, ti) -> None:
+    schedule_id = created_schedule()
+
+    EngageLabDeleteScheduleOperator(task_id="delete", schedule_id=schedule_id).execute({"ti": ti})
+
+    with pytest.raises(EngageLabNotFoundError):
+        stored(schedule_id)
+
+
+def test_delete_of_a_missing_schedule_is_fine_unless_asked_otherwise(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="gone").execute({"ti": ti})
+
+    with pytest.raises(EngageLabNotFoundError):
+        EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="gone", missing_ok=False).execute(
+            {"ti": ti}
+        )
+
+
+def test_upsert_push_plan_creates_then_updates(engagelab_conn: EmulatorControl, ti) -> None:
+    for description in ("Double 11 promotion", "Double 11 promotion, second wave"):
+        plan_id = EngageLabUpsertPushPlanOperator(
+            task_id="plan", plan_id="push_20261111", plan_description=description
+        ).execute({"ti": ti})
+        assert plan_id == "push_20261111"
+
+    plans = EngageLabHook().list_push_plans(search_description="push_20261111")["push_plan_info"]
+    assert [(plan["push_id"], plan["plan_description"]) for plan in plans] == [
+        ("push_20261111", "Double 11 promotion, second wave")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("plan_id", "field"),
+    [("_hidden", "plan_id"), ("has-dash", "plan_id"), ("x" * 51, "plan_id"), ("", "plan_id")],
+)
+def test_upsert_refuses_bad_plan_ids_before_sending(
+    engagelab_conn: EmulatorControl, ti, plan_id: str, field: str
+) -> None:
+    with pytest.raises(AirflowFailException, match=f"nothing was sent: {field}: "):
+        EngageLabUpsertPushPlanOperator(task_id="plan", plan_id=plan_id, plan_description="x").execute(
+            {"ti": ti}
+        )
+
+    assert engagelab_requests(engagelab_conn) == {}
