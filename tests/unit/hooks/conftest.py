@@ -1,0 +1,123 @@
+"""What the hook tests share: a loopback HTTP server, connections from env, recorded sleeps.
+
+Nothing here sleeps for real: the transport's ``_sleep`` is replaced by a recorder, so retry
+tests assert the waits the policy chose and stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from airflow_provider_engage.hooks._base import EngageBaseHook
+
+ConnFactory = Callable[..., str]
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses the retry loop asked for, in order (nothing actually sleeps)."""
+    recorded: list[float] = []
+    monkeypatch.setattr(EngageBaseHook, "_sleep", lambda self, seconds: recorded.append(seconds))
+    return recorded
+
+
+@pytest.fixture
+def make_conn(monkeypatch: pytest.MonkeyPatch) -> ConnFactory:
+    """Define an Airflow connection through ``AIRFLOW_CONN_<ID>`` JSON; returns its id."""
+
+    def make(
+        conn_id: str,
+        conn_type: str,
+        *,
+        host: str | None = None,
+        login: str | None = None,
+        password: str | None = None,
+        **extra: Any,
+    ) -> str:
+        data = {"conn_type": conn_type, "host": host, "login": login, "password": password, "extra": extra}
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(data))
+        return conn_id
+
+    return make
+
+
+class DroppingServer:
+    """Reads each request whole, counts it, then closes the socket without answering.
+
+    What a client sees when a proxy or the service dies after the request arrived: the request
+    may have taken effect, and no answer says whether it did.
+    """
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self.requests: list[bytes] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self._socket.accept()
+            except OSError:
+                return
+            with client:
+                self.requests.append(_read_request(client))
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def _read_request(client: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = client.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        chunk = client.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+@pytest.fixture
+def dropping_server() -> Iterator[DroppingServer]:
+    server = DroppingServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A loopback URL where nothing listens: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
