@@ -569,9 +569,10 @@ def _first_step_after(first: DateTime, unit: int, cycle: int, after: DateTime | 
     if after is None or after <= first or unit == PAI_NEVER:
         return 0
     if unit == PAI_MONTH:
-        # after's UTC month is never later than its UTC+8 month, so this stays a lower bound.
+        # Step k lands in the k * cycle-th month after the first, and after's UTC month is never
+        # later than its UTC+8 month, so every step before this one is at or before after.
         months = (after.year - first.year) * 12 + after.month - first.month
-        return max(0, months // cycle - 1)
+        return max(0, months // cycle)
     step_seconds = int(_PAI_FIXED_STEPS[unit].total_seconds()) * cycle
     return int(after.timestamp() - first.timestamp()) // step_seconds
 

@@ -836,6 +836,8 @@ def test_pai_after_skips_instants_not_after_it() -> None:
     assert list(hourly) == [pai(2024, 3, 1, 6), pai(2024, 3, 1, 7)]
     monthly = timing.pai_occurrences("2024-01-31 10:00:00", 1, 4, -1, after=pai(2024, 4, 30, 10), limit=2)
     assert list(monthly) == [pai(2024, 5, 31, 10), pai(2024, 6, 30, 10)]
+    mid_month = timing.pai_occurrences("2024-01-31 10:00:00", 1, 4, -1, after=pai(2024, 4, 15), limit=2)
+    assert list(mid_month) == [pai(2024, 4, 30, 10), pai(2024, 5, 31, 10)]
     once = timing.pai_occurrences("2024-01-01 00:00:00", 0, 0, -1, after=pai(2024, 1, 1, 0))
     assert list(once) == []
     counted = timing.pai_occurrences("2024-01-01 00:00:00", 1, 2, 3, after="2024-01-03T00:00:00+08:00")
