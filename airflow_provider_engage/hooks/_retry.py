@@ -67,26 +67,27 @@ class Failure:
         return None
 
     @property
+    def statuses(self) -> frozenset[int]:
+        """The HTTP status, and the vendor code too when it is one (PAI's envelope says 429, 500)."""
+        found = {self.status} if self.status is not None else set()
+        code = self.vendor_code
+        if isinstance(code, int) and 400 <= code < 600:
+            found.add(code)
+        return frozenset(found)
+
+    @property
     def throttled(self) -> bool:
         code = self.vendor_code
-        return self.status == 429 or (isinstance(code, str) and code.startswith(_THROTTLING_PREFIX))
+        return 429 in self.statuses or (isinstance(code, str) and code.startswith(_THROTTLING_PREFIX))
 
     @property
     def certainly_not_applied(self) -> bool:
         return (
             self.transport is Transport.NOT_SENT
             or self.throttled
-            or self.status in _NOT_APPLIED_STATUSES
+            or bool(self.statuses & _NOT_APPLIED_STATUSES)
             or self.vendor_code in _NOT_APPLIED_CODES
         )
-
-    @property
-    def may_have_taken_effect(self) -> bool:
-        """A create that failed after the service may have applied it (the answer was lost)."""
-        if not self.creates:
-            return False
-        answered_ok = self.status is not None and 200 <= self.status < 300
-        return answered_ok or (self.transient and not self.certainly_not_applied)
 
     @property
     def transient(self) -> bool:
@@ -94,9 +95,18 @@ class Failure:
         return (
             self.certainly_not_applied
             or self.transport is Transport.AMBIGUOUS
-            or self.status in _SERVER_ERROR_STATUSES
+            or bool(self.statuses & _SERVER_ERROR_STATUSES)
             or self.vendor_code in _SERVER_ERROR_CODES
         )
+
+    @property
+    def may_have_taken_effect(self) -> bool:
+        """A create that failed after the service may have applied it (the answer was lost)."""
+        if not self.creates:
+            return False
+        # A success status we could not read: the service did what we asked.
+        unreadable_success = self.status is not None and 200 <= self.status < 300 and self.vendor_code is None
+        return unreadable_success or (self.transient and not self.certainly_not_applied)
 
 
 @dataclass(frozen=True)
