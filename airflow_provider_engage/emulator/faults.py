@@ -137,6 +137,9 @@ class FaultInjector:
         failure: FaultRule | None = None
         with self._lock:
             for rule in self._rules:
+                # Once a failure is chosen, later failure rules are not asked: they keep their count.
+                if failure is not None and rule.kind != "latency":
+                    continue
                 if not rule.matches(method, path) or not self._draw(rule):
                     continue
                 if rule.kind == "latency":
