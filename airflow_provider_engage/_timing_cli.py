@@ -8,6 +8,7 @@ never imports Airflow.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         now = pendulum.now("UTC") if args.now is None else timing.to_utc(args.now, field="--now")
-        after = None if args.from_start else now
+        # "From now" keeps what fires at this very second (an empty PAI ExecuteTime, say).
+        after = None if args.from_start else now - dt.timedelta(microseconds=1)
         if args.trigger is not None:
             trigger = _json_object(args.trigger, "--trigger")
             lines = _preview_trigger(trigger, args.site_tz, now=now, after=after, count=args.count)
@@ -56,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--count", type=_count, default=10, help="occurrences to show (default %(default)s)")
     preview.add_argument("--now", help="ISO-8601 instant with an offset to take as now (default: the clock)")
-    preview.add_argument("--from-start", action="store_true", help="list from the first occurrence, not now")
+    preview.add_argument(
+        "--from-start", action="store_true", help="list from the first occurrence, not from now"
+    )
     return parser
 
 
@@ -133,7 +137,7 @@ def _describe_trigger(kind: str, body: Mapping[str, Any], site_tz: str) -> str:
     if kind == "single":
         return f"single at {body['time']} ({zone})"
     unit = body["time_unit"].lower()
-    points = "" if unit == "day" else " on " + ", ".join(str(point) for point in body["point"])
+    points = "" if unit == "day" else " on " + ", ".join(str(point).upper() for point in body["point"])
     return (
         f"periodical, every {unit}{points} at {body['time']}, from {body['start']} to {body['end']} ({zone})"
     )
@@ -141,15 +145,12 @@ def _describe_trigger(kind: str, body: Mapping[str, Any], site_tz: str) -> str:
 
 def _describe_pai(plan: Mapping[str, Any]) -> str:
     first = plan.get("ExecuteTime") or "now"
-    unit = plan.get("RepeatCycleUnit") or timing.PAI_NEVER
-    repeats = timing.pai_repeat_count(
-        unit, timing.PAI_REPEAT_FOREVER if plan.get("RepeatTimes") is None else plan["RepeatTimes"]
-    )
+    repeats = timing.pai_repeat_count(plan.get("RepeatCycleUnit"), plan.get("RepeatTimes"))
     if repeats == 0:
         how = "once"
     else:
-        cycle = plan["RepeatCycle"]
-        how = f"every {cycle} {_PAI_UNIT_NAMES[unit]}{'s' if cycle != 1 else ''}, "
+        cycle, unit = plan["RepeatCycle"], _PAI_UNIT_NAMES[plan["RepeatCycleUnit"]]
+        how = f"every {cycle} {unit}{'s' if cycle != 1 else ''}, "
         how += "without end" if repeats is None else f"then {repeats} more time{'s' if repeats != 1 else ''}"
     end = f", until {plan['EndTime']}" if plan.get("EndTime") is not None else ""
     return f"PAI plan (UTC+8): first at {first}, {how}{end}"
@@ -174,7 +175,7 @@ def _shown(moment: DateTime) -> str:
 
 
 def _footer(found: int, count: int, after: DateTime | None) -> str:
-    since = "" if after is None else f" after {after.format(_TIME_FORMAT)} UTC"
+    since = "" if after is None else f" from {after.add(microseconds=1).format(_TIME_FORMAT)} UTC"
     if found == 0:
         return f"(no occurrences{since})"
     if found > count:

@@ -455,16 +455,16 @@ def _window(wall: DateTime, zone_type: int, zone: Zone, field: str) -> Occurrenc
 # --- PAI plans ------------------------------------------------------------------------------------
 
 
-def pai_repeat_count(repeat_cycle_unit: int, repeat_times: int) -> int | None:
+def pai_repeat_count(repeat_cycle_unit: int | None, repeat_times: int | None) -> int | None:
     """How many sendings follow the first one; ``None`` means no end.
 
-    The seed's reading, kept here alone: RepeatTimes -1 repeats without end, 0 sends once, N
-    sends the first time and then N repeats (N + 1 sendings). RepeatCycleUnit 0 never repeats,
-    whatever RepeatTimes says.
+    The seed's reading, kept here alone: RepeatTimes -1 (the default) repeats without end, 0
+    sends once, N sends the first time and then N repeats (N + 1 sendings). RepeatCycleUnit 0
+    (the default) never repeats, whatever RepeatTimes says.
     """
-    if repeat_cycle_unit == PAI_NEVER:
+    if repeat_cycle_unit in (None, PAI_NEVER):
         return 0
-    return None if repeat_times == PAI_REPEAT_FOREVER else repeat_times
+    return None if repeat_times in (None, PAI_REPEAT_FOREVER) else repeat_times
 
 
 def pai_occurrences(

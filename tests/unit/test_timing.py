@@ -732,6 +732,9 @@ def test_pai_repeat_count_is_the_seeds_reading() -> None:
     assert timing.pai_repeat_count(timing.PAI_DAY, 12) == 12
     assert timing.pai_repeat_count(timing.PAI_NEVER, -1) == 0
     assert timing.pai_repeat_count(timing.PAI_NEVER, 5) == 0
+    # The seed's defaults: RepeatCycleUnit 0, RepeatTimes -1.
+    assert timing.pai_repeat_count(None, 5) == 0
+    assert timing.pai_repeat_count(timing.PAI_WEEK, None) is None
 
 
 def test_pai_seed_basic_plan_never_repeats() -> None:
