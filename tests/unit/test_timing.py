@@ -8,8 +8,10 @@ to 2024-11-03 02:00), never copied from running the code.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pendulum
@@ -20,18 +22,11 @@ from airflow_provider_engage import timing
 from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.timing import InvalidTimeError, Occurrence
 
-# The seed's own trigger examples (seeds/003: "Single scheduled task" and "Repeated scheduled task").
-SEED_SINGLE = {"single": {"time": "2022-11-23 19:20:00", "zone_type": 1}}
-SEED_PERIODICAL = {
-    "periodical": {
-        "start": "2024-01-01 00:00:00",
-        "end": "2024-02-10 00:00:00",
-        "time": "12:00:00",
-        "time_unit": "day",
-        "point": [],
-        "zone_type": 1,
-    }
-}
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+ENGAGELAB_SEED = json.loads((FIXTURES / "engagelab_schedules.json").read_text(encoding="utf-8"))
+PAI_SEED = json.loads((FIXTURES / "pai_create_schedule.json").read_text(encoding="utf-8"))
+SEED_SINGLE = ENGAGELAB_SEED["create_single_request"]["trigger"]  # 2022-11-23 19:20:00, zone_type 1
+SEED_PERIODICAL = ENGAGELAB_SEED["create_periodical_request"]["trigger"]  # daily 12:00, 1 Jan .. 10 Feb 2024
 
 
 def utc(*parts: int) -> pendulum.DateTime:
@@ -40,6 +35,10 @@ def utc(*parts: int) -> pendulum.DateTime:
 
 def wall(*parts: int) -> pendulum.DateTime:
     return pendulum.naive(*parts)
+
+
+def pai(*parts: int) -> pendulum.DateTime:
+    return pendulum.datetime(*parts, tz=timing.PAI_TZ)
 
 
 def periodical(
@@ -722,10 +721,6 @@ def test_schedule_is_expired_when_no_occurrence_remains_after_now() -> None:
 # --- PAI plans ------------------------------------------------------------------------------------
 
 
-def pai(*parts: int) -> pendulum.DateTime:
-    return pendulum.datetime(*parts, tz=timing.PAI_TZ)
-
-
 def test_pai_repeat_count_is_the_seeds_reading() -> None:
     assert timing.pai_repeat_count(timing.PAI_DAY, -1) is None
     assert timing.pai_repeat_count(timing.PAI_DAY, 0) == 0
@@ -737,25 +732,37 @@ def test_pai_repeat_count_is_the_seeds_reading() -> None:
     assert timing.pai_repeat_count(timing.PAI_WEEK, None) is None
 
 
-def test_pai_seed_basic_plan_never_repeats() -> None:
-    # Seed example: ExecuteTime 2020-01-01 12:00:00, RepeatCycle 0, RepeatCycleUnit 0, RepeatTimes -1.
-    instants = list(timing.pai_occurrences("2020-01-01 12:00:00", 0, 0, -1))
-    assert instants == [pai(2020, 1, 1, 12)]
-    assert instants[0] == utc(2020, 1, 1, 4)
-    assert instants[0].utcoffset() == dt.timedelta(hours=8)
-
-
-def test_pai_seed_daily_plan_repeats_without_end() -> None:
-    instants = list(timing.pai_occurrences("2024-12-01 09:00:00", 1, 2, -1, limit=3))
-    assert instants == [pai(2024, 12, 1, 9), pai(2024, 12, 2, 9), pai(2024, 12, 3, 9)]
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [
+        (0, [pai(2020, 1, 1, 12)]),  # RepeatCycleUnit 0: never repeats, whatever RepeatTimes (-1) says
+        (1, [pai(2024, 12, 1, 9), pai(2024, 12, 2, 9), pai(2024, 12, 3, 9)]),  # daily, no end (first 3)
+        (2, [utc(2024, 5, 1, 12, 30)]),  # empty ExecuteTime: now, once
+        (
+            3,
+            [pai(2024, 12, 1, 10), pai(2025, 1, 1, 10), pai(2025, 2, 1, 10)],
+        ),  # monthly, 12 repeats (first 3)
+    ],
+)
+def test_pai_seed_examples(index: int, expected: list[pendulum.DateTime]) -> None:
+    body = PAI_SEED["requests"][index]["body"]
+    fields = (body["ExecuteTime"], body["RepeatCycle"], body["RepeatCycleUnit"], body["RepeatTimes"])
+    instants = list(timing.pai_occurrences(*fields, limit=3, now=utc(2024, 5, 1, 12, 30)))
+    assert instants == expected
+    assert all(instant.utcoffset() == dt.timedelta(hours=8) for instant in instants)
 
 
 def test_pai_seed_monthly_plan_sends_the_first_time_and_twelve_repeats() -> None:
-    instants = list(timing.pai_occurrences("2024-12-01 10:00:00", 1, 4, 12))
+    body = PAI_SEED["requests"][3]["body"]
+    instants = list(timing.pai_occurrences(body["ExecuteTime"], 1, 4, body["RepeatTimes"]))
     assert len(instants) == 13
-    assert instants[0] == pai(2024, 12, 1, 10)
-    assert instants[1] == pai(2025, 1, 1, 10)
     assert instants[-1] == pai(2025, 12, 1, 10)
+
+
+def test_pai_seed_response_plan_ends_on_its_end_date() -> None:
+    data = PAI_SEED["response"]["Data"]  # ExecuteTime 2020-01-01 12:00:00, EndTime 2020-01-01
+    fields = (data["ExecuteTime"], data["RepeatCycle"], data["RepeatCycleUnit"], data["RepeatTimes"])
+    assert list(timing.pai_occurrences(*fields, data["EndTime"])) == [pai(2020, 1, 1, 12)]
 
 
 def test_pai_missing_unit_and_times_take_the_seeds_defaults() -> None:

@@ -10,22 +10,17 @@ import json
 import runpy
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 import time_machine
 
 from airflow_provider_engage._timing_cli import main
 
-SEED_PERIODICAL = {
-    "periodical": {
-        "start": "2024-01-01 00:00:00",
-        "end": "2024-02-10 00:00:00",
-        "time": "12:00:00",
-        "time_unit": "day",
-        "point": [],
-        "zone_type": 1,
-    }
-}
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+ENGAGELAB_SEED = json.loads((FIXTURES / "engagelab_schedules.json").read_text(encoding="utf-8"))
+SEED_PERIODICAL = ENGAGELAB_SEED["create_periodical_request"]["trigger"]  # daily 12:00, 1 Jan .. 10 Feb 2024
+PAI_SEED = json.loads((FIXTURES / "pai_create_schedule.json").read_text(encoding="utf-8"))
 NOW = "2023-12-01T00:00:00Z"
 
 
@@ -124,7 +119,7 @@ def test_week_points_are_described_in_capitals(capsys: pytest.CaptureFixture[str
 
 
 def test_a_whole_schedule_body_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
-    body = {"name": "Timed Push Example_periodical", "enabled": True, "trigger": SEED_PERIODICAL}
+    body = ENGAGELAB_SEED["create_periodical_request"]
     code, lines, _ = run(capsys, "--trigger", json.dumps(body), "--count", "1", "--now", NOW)
     assert code == 0
     assert lines[2].startswith("1  2024-01-01 12:00:00")
@@ -167,16 +162,7 @@ def test_default_now_is_the_real_clock(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_pai_plan_table(capsys: pytest.CaptureFixture[str]) -> None:
-    # The seed's monthly subscription campaign.
-    plan = {
-        "body": {
-            "GroupId": "premium-users",
-            "ExecuteTime": "2024-12-01 10:00:00",
-            "RepeatCycle": 1,
-            "RepeatCycleUnit": 4,
-            "RepeatTimes": 12,
-        }
-    }
+    plan = PAI_SEED["requests"][3]  # the seed's monthly subscription campaign, {"host": ..., "body": {...}}
     code, lines, _ = run(capsys, "--pai", json.dumps(plan), "--count", "20", "--now", "2024-11-01T00:00:00Z")
     assert code == 0
     assert lines[0] == "PAI plan (UTC+8): first at 2024-12-01 10:00:00, every 1 month, then 12 more times"
