@@ -131,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(banner(server.url, config), flush=True)
     try:
         server.serve_forever()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled; stopping was asked for
+        pass
     finally:
         server.stop()
     return 0
