@@ -47,6 +47,8 @@ _NOT_APPLIED_CODES = frozenset({28203})
 _SERVER_ERROR_STATUSES = frozenset({500, 502, 503, 504})
 _SERVER_ERROR_CODES = frozenset({28200, 27000, "InternalError", "ServiceUnavailable"})
 _THROTTLING_PREFIX = "Throttling"
+# Codes the vendor documents as final whatever the status ("internal system error, cannot be retried").
+_FINAL_CODES = frozenset({21009})
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Failure:
     @property
     def transient(self) -> bool:
         """Worth another try at all, ignoring whether sending again is safe."""
+        if self.vendor_code in _FINAL_CODES:
+            return False
         return (
             self.certainly_not_applied
             or self.transport is Transport.AMBIGUOUS
