@@ -265,9 +265,11 @@ class _Periodical:
     zone_type: int
 
     def fires_on(self, day: dt.date) -> bool:
+        if self.unit == "day":
+            return True
         if self.unit == "week":
             return day.weekday() in self.points
-        return self.unit == "day" or day.day in self.points
+        return day.day in self.points  # a day number the month lacks never comes up
 
 
 def occurrences(
@@ -331,7 +333,7 @@ def _check_trigger(trigger: object, zone: Zone, now: dt.datetime | None, field: 
         raise InvalidTimeError(f"{path}.end", f"must be after start ({start}), got {end}")
     if end > _a_year_after(start):
         raise InvalidTimeError(f"{path}.end", f"must be at most one year after start ({start}), got {end}")
-    if next(_occurrences_of(schedule, zone, None), None) is None:
+    if next(_wall_clocks(schedule, None), None) is None:
         raise InvalidTimeError(
             path, f"never fires between start ({start}) and end ({end}) with these time_unit and point values"
         )
