@@ -9,15 +9,23 @@ from typing import Any
 from airflow_provider_engage.emulator.client import EmulatorControl
 
 
-def connection(url: str, conn_type: str = "engagelab", **extra: Any) -> str:
+def connection(
+    url: str,
+    conn_type: str = "engagelab",
+    *,
+    login: str | None = "demo-app-key",
+    password: str | None = "demo-master-secret",
+    **extra: Any,
+) -> str:
+    """An Airflow connection (JSON for ``AIRFLOW_CONN_<ID>``) with fast retries for tests."""
     extra.setdefault("max_retries", 2)
     extra.setdefault("retry_min_wait", 0.01)
     extra.setdefault("retry_max_wait", 0.05)
     return json.dumps(
         {
             "conn_type": conn_type,
-            "login": "demo-app-key",
-            "password": "demo-master-secret",
+            "login": login,
+            "password": password,
             "host": url,
             "extra": extra,
         }
@@ -43,6 +51,10 @@ class TaskInstanceStandIn:
         self.xcom[key] = value
 
 
-def engagelab_requests(control: EmulatorControl) -> dict[str, dict[str, int]]:
-    """Requests the emulator saw, per route and status, control API excluded."""
-    return {route: statuses for route, statuses in control.state()["requests"].items() if "/v4/" in route}
+def service_requests(control: EmulatorControl) -> dict[str, dict[str, int]]:
+    """Requests the emulated services saw, per route and status, the control API left out."""
+    return {
+        route: statuses
+        for route, statuses in control.state()["requests"].items()
+        if "/_emulator" not in route
+    }

@@ -9,10 +9,8 @@ it ``requests``) is imported only when a task runs, keeping DAG parsing light.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pendulum
@@ -21,10 +19,9 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowFailExc
 from airflow_provider_engage import schedules, timing, validation
 from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.links import CONSOLE_URL_KEY, EngageLabScheduleLink, engagelab_console_url
+from airflow_provider_engage.operators._task import is_retry, refuse_bad_input, task_key, xcom_push
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_engage.exceptions import EngageLabApiError
@@ -43,38 +40,10 @@ UI_COLOR = "#e8f1fd"
 NEXT_OCCURRENCES_KEY = "next_occurrences"
 
 
-@contextmanager
-def refuse_bad_input() -> Iterator[None]:
-    """Bad input fails the task at once: a retry would meet the same refusal."""
-    try:
-        yield
-    except InvalidFieldError as err:
-        raise AirflowFailException(f"Invalid input, nothing was sent: {err}") from err
-
-
 def _engagelab_hook(conn_id: str, **kwargs: Any) -> EngageLabHook:
     from airflow_provider_engage.hooks.engagelab import EngageLabHook
 
     return EngageLabHook(engagelab_conn_id=conn_id, **kwargs)
-
-
-def _task_key(context: Context, operator: BaseOperator) -> str:
-    """The idempotency key of this task instance; a fresh one outside a DAG run."""
-    ti = context.get("ti")
-    if ti is None:
-        return f"{schedules.KEY_PREFIX}{uuid.uuid4().hex[:32]}"
-    return schedules.task_idempotency_key(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
-
-
-def _is_retry(context: Context) -> bool:
-    ti = context.get("ti")
-    return bool(ti is not None and (getattr(ti, "try_number", 1) or 1) > 1)
-
-
-def _xcom_push(context: Context, key: str, value: Any) -> None:
-    ti = context.get("ti")
-    if ti is not None:
-        ti.xcom_push(key=key, value=value)
 
 
 def _find_created(hook: EngageLabHook, keys: Iterable[str]) -> dict[str, str]:
@@ -226,11 +195,11 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         now = pendulum.now("UTC")
         with refuse_bad_input():
             body = _schedule_body(self._spec(), site_tz=site_tz, now=now)
-        key = self.idempotency_key or _task_key(context, self)
+        key = self.idempotency_key or task_key(context)
         stamped = schedules.stamp_idempotency_key(body, key)
-        schedule_id = _create_or_reattach(hook, stamped, key, look_first=_is_retry(context))
+        schedule_id = _create_or_reattach(hook, stamped, key, look_first=is_retry(context))
         self.log.info("Schedule %s (%s) exists, idempotency key %s", schedule_id, body["name"], key)
-        _xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, schedule_id))
+        xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, schedule_id))
         upcoming = schedules.occurrences_for_xcom(
             body["trigger"], site_tz=site_tz, after=now, limit=self.preview_count
         )
@@ -241,7 +210,7 @@ class EngageLabCreateScheduleOperator(BaseOperator):
                 occurrence["earliest"],
                 occurrence["latest"],
             )
-        _xcom_push(context, NEXT_OCCURRENCES_KEY, upcoming)
+        xcom_push(context, NEXT_OCCURRENCES_KEY, upcoming)
         return schedule_id
 
 
@@ -355,13 +324,13 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         site_tz = hook.site_timezone
         with refuse_bad_input():
             bodies = self._bodies(items, site_tz, pendulum.now("UTC"))
-        task_key = _task_key(context, self)
+        base_key = task_key(context)
         keys = [
             item.get("idempotency_key") or derived
-            for item, derived in zip(items, schedules.item_idempotency_keys(task_key, items), strict=True)
+            for item, derived in zip(items, schedules.item_idempotency_keys(base_key, items), strict=True)
         ]
         ids: list[str | None] = [None] * len(items)
-        if _is_retry(context):
+        if is_retry(context):
             found = _find_created(hook, keys)
             for index, key in enumerate(keys):
                 ids[index] = found.get(key)
@@ -400,7 +369,7 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
                 if keys[index] in found:
                     ids[index] = found[keys[index]]
                     del errors[index]
-        _xcom_push(context, "schedule_ids", ids)
+        xcom_push(context, "schedule_ids", ids)
         if errors:
             lines = [
                 f"schedules[{index}] ({items[index].get('name')!r}): {errors[index]}"
@@ -478,7 +447,7 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
                 f"Schedule {self.schedule_id} does not exist (deleted, or expired after its last "
                 f"firing): {err}"
             ) from err
-        _xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, self.schedule_id))
+        xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, self.schedule_id))
         with refuse_bad_input():
             if timing.schedule_is_expired(current.get("trigger") or {}, site_tz=site_tz, now=now):
                 raise InvalidFieldError(

@@ -21,7 +21,7 @@ from airflow_provider_engage.operators.engagelab import (
     EngageLabUpsertPushPlanOperator,
 )
 from airflow_provider_engage.schedules import IDEMPOTENCY_MARKER
-from tests.helpers import TaskInstanceStandIn, connection, engagelab_requests
+from tests.helpers import TaskInstanceStandIn, connection, service_requests
 
 PUSH: dict[str, Any] = {
     "from": "push",
@@ -198,7 +198,7 @@ def test_bad_input_names_the_field_and_sends_nothing(
     with pytest.raises(AirflowFailException, match=f"nothing was sent: {pytest_escape(field)}: "):
         create_op(**arguments).execute({"ti": ti})
 
-    assert engagelab_requests(engagelab_conn) == {}
+    assert service_requests(engagelab_conn) == {}
 
 
 def pytest_escape(text: str) -> str:
@@ -346,7 +346,7 @@ def test_bulk_checks_every_item_before_sending_anything(engagelab_conn: Emulator
 
     assert "2 of 5 schedules are invalid" in str(failed.value)
     assert "schedules[3].push.body" in str(failed.value)
-    assert engagelab_requests(engagelab_conn) == {}
+    assert service_requests(engagelab_conn) == {}
 
 
 # --- update ---------------------------------------------------------------------------------------
@@ -422,7 +422,7 @@ def test_update_refuses_what_the_service_forbids_before_sending(
     with pytest.raises(AirflowFailException, match=f"{pytest_escape(field)}: .*{message}"):
         update_op(schedule_id=schedule_id, **changes).execute({"ti": ti})
 
-    assert "PUT /v4/schedules/{schedule_id}" not in engagelab_requests(engagelab_conn)
+    assert "PUT /v4/schedules/{schedule_id}" not in service_requests(engagelab_conn)
 
 
 def test_replace_refuses_an_incomplete_body_before_any_request(engagelab_conn: EmulatorControl, ti) -> None:
@@ -431,7 +431,7 @@ def test_replace_refuses_an_incomplete_body_before_any_request(engagelab_conn: E
             {"ti": ti}
         )
 
-    assert engagelab_requests(engagelab_conn) == {}
+    assert service_requests(engagelab_conn) == {}
 
 
 def test_replace_sends_exactly_what_is_given(engagelab_conn: EmulatorControl, ti) -> None:
@@ -460,7 +460,7 @@ def test_update_refuses_an_expired_schedule(engagelab_conn: EmulatorControl, ti)
     ):
         update_op(schedule_id=schedule_id, enabled=False).execute({"ti": ti})
 
-    assert "PUT /v4/schedules/{schedule_id}" not in engagelab_requests(engagelab_conn)
+    assert "PUT /v4/schedules/{schedule_id}" not in service_requests(engagelab_conn)
 
 
 def test_update_of_an_unknown_schedule_fails_without_retrying(engagelab_conn: EmulatorControl, ti) -> None:
@@ -521,4 +521,4 @@ def test_upsert_refuses_bad_plan_ids_before_sending(
             {"ti": ti}
         )
 
-    assert engagelab_requests(engagelab_conn) == {}
+    assert service_requests(engagelab_conn) == {}

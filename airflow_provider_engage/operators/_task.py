@@ -1,0 +1,49 @@
+"""What every operator of this provider does with its task instance and its input.
+
+Bad input fails at once (a retry would meet the same refusal); the idempotency key comes from
+the task instance, so every try of one task in one run shares it; XCom is pushed only inside a
+run (``execute()`` called directly, as in tests, has no task instance).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import AirflowFailException
+
+from airflow_provider_engage import schedules
+from airflow_provider_engage.errors import InvalidFieldError
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+
+@contextmanager
+def refuse_bad_input() -> Iterator[None]:
+    """Bad input fails the task at once: a retry would meet the same refusal."""
+    try:
+        yield
+    except InvalidFieldError as err:
+        raise AirflowFailException(f"Invalid input, nothing was sent: {err}") from err
+
+
+def task_key(context: Context) -> str:
+    """The idempotency key of this task instance; a fresh one outside a DAG run."""
+    ti = context.get("ti")
+    if ti is None:
+        return f"{schedules.KEY_PREFIX}{uuid.uuid4().hex[:32]}"
+    return schedules.task_idempotency_key(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
+
+
+def is_retry(context: Context) -> bool:
+    ti = context.get("ti")
+    return bool(ti is not None and (getattr(ti, "try_number", 1) or 1) > 1)
+
+
+def xcom_push(context: Context, key: str, value: Any) -> None:
+    ti = context.get("ti")
+    if ti is not None:
+        ti.xcom_push(key=key, value=value)

@@ -1,0 +1,285 @@
+"""Operators for Alibaba Cloud PAI User Engagement: create and delete reach plans (schedules).
+
+All PAI times are UTC+8; the operators take any form :mod:`airflow_provider_engage.timing`
+accepts and the hook converts. Retries re-attach where the service lets us look: the real ROA
+API lists schedules by Name, so a retried create finds what an earlier try made. The seed's
+gateway has no read endpoint; there a create whose answer was lost fails without an automatic
+retry, so nothing is sent twice behind anyone's back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
+
+from airflow_provider_engage import timing
+from airflow_provider_engage.links import CONSOLE_URL_KEY, PaiScheduleLink, pai_console_url
+from airflow_provider_engage.operators._task import is_retry, refuse_bad_input, xcom_push
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+    from airflow_provider_engage.hooks.pai import PaiEngagementHook
+
+__all__ = ["PaiCreateScheduleOperator", "PaiDeleteScheduleOperator"]
+
+DEFAULT_CONN_ID = "pai_engagement_default"
+UI_COLOR = "#fff1e6"
+NEXT_SENDINGS_KEY = "next_sendings"
+NOT_FOUND_STATUS = 404
+
+# The keyword arguments of PaiEngagementHook.create_schedule, in the seed's order.
+SCHEDULE_FIELDS = (
+    "group_id",
+    "name",
+    "execute_time",
+    "end_time",
+    "repeat_cycle",
+    "repeat_cycle_unit",
+    "repeat_times",
+    "sign_name",
+    "signature_id",
+    "template_code",
+    "template_id",
+    "ai_send_start_date",
+    "ai_send_end_date",
+    "payment_type",
+)
+# What identifies "the same plan" when a retry looks for an earlier try's create.
+_IDENTITY = {
+    "name": "Name",
+    "group_id": "GroupId",
+    "template_code": "TemplateCode",
+    "template_id": "TemplateId",
+}
+
+
+def _pai_hook(conn_id: str) -> PaiEngagementHook:
+    from airflow_provider_engage.hooks.pai import PaiEngagementHook
+
+    return PaiEngagementHook(pai_engagement_conn_id=conn_id)
+
+
+class PaiCreateScheduleOperator(BaseOperator):
+    """Create a PAI User Engagement reach plan; returns its ``Id``.
+
+    Times (``execute_time``, ``end_time``) may be aware datetimes, ISO-8601 strings with an offset
+    (``{{ data_interval_end }}``) or the API's ``yyyy-MM-dd HH:mm:ss`` in UTC+8; aware values are
+    converted to UTC+8 and naive ones refused. Only the fields given are sent. Pushes the next
+    sending instants (``next_sendings``) and ``console_url`` to XCom.
+
+    With ``api_style=roa`` a retried task re-attaches to the plan an earlier try created: one with
+    the same Name, GroupId and template, created since this DAG run started. The gateway cannot
+    be asked, so there a create whose answer was lost fails the task without retrying.
+
+    :param group_id: the audience group (see ListGroups).
+    :param name: 2-30 letters, digits, Chinese characters, underscores (hyphens as the seed shows).
+    :param execute_time: first sending, UTC+8; empty or ``None`` sends at once.
+    :param repeat_cycle: how many units between sendings.
+    :param repeat_cycle_unit: 0 never, 1 hour, 2 day, 3 week, 4 month.
+    :param repeat_times: -1 no end, 0 no repeat, N repeats after the first sending.
+    :param end_time: when repeating stops (UTC+8; a date, a datetime or epoch seconds).
+    :param sign_name: signature name (see ListSignatures).
+    :param signature_id: signature id.
+    :param template_code: template code (see ListTemplates).
+    :param template_id: template id.
+    :param ai_send_start_date: smart sending start.
+    :param ai_send_end_date: smart sending end.
+    :param payment_type: ``PayAsYouGo`` (default), ``Subscription`` or ``MixPay``.
+    :param preview_count: how many next sendings to push to XCom.
+    :param pai_engagement_conn_id: the ``pai_engagement`` connection.
+    """
+
+    template_fields: Sequence[str] = (
+        "group_id",
+        "name",
+        "execute_time",
+        "end_time",
+        "sign_name",
+        "signature_id",
+        "template_code",
+        "template_id",
+        "ai_send_start_date",
+        "ai_send_end_date",
+    )
+    ui_color = UI_COLOR
+    operator_extra_links = (PaiScheduleLink(),)
+
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        name: str,
+        execute_time: Any = None,
+        repeat_cycle: int | None = None,
+        repeat_cycle_unit: int | None = None,
+        repeat_times: int | None = None,
+        end_time: Any = None,
+        sign_name: str | None = None,
+        signature_id: str | None = None,
+        template_code: str | None = None,
+        template_id: str | None = None,
+        ai_send_start_date: str | None = None,
+        ai_send_end_date: str | None = None,
+        payment_type: str | None = None,
+        preview_count: int = 10,
+        pai_engagement_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.group_id = group_id
+        self.name = name
+        self.execute_time = execute_time
+        self.repeat_cycle = repeat_cycle
+        self.repeat_cycle_unit = repeat_cycle_unit
+        self.repeat_times = repeat_times
+        self.end_time = end_time
+        self.sign_name = sign_name
+        self.signature_id = signature_id
+        self.template_code = template_code
+        self.template_id = template_id
+        self.ai_send_start_date = ai_send_start_date
+        self.ai_send_end_date = ai_send_end_date
+        self.payment_type = payment_type
+        self.preview_count = preview_count
+        self.pai_engagement_conn_id = pai_engagement_conn_id
+
+    def _fields(self) -> dict[str, Any]:
+        """The hook's keywords, times in UTC+8 API form whatever form the DAG gave them in."""
+        fields = {name: getattr(self, name) for name in SCHEDULE_FIELDS}
+        for name in ("execute_time", "end_time"):
+            fields[name] = _api_time(fields[name], name)
+        return fields
+
+    def execute(self, context: Context) -> str:
+        from airflow_provider_engage.exceptions import PaiEngagementApiError
+
+        hook = _pai_hook(self.pai_engagement_conn_id)
+        with refuse_bad_input():
+            fields = self._fields()
+        created_after = _run_started(context)
+        data: dict[str, Any] | None = None
+        if hook.api_style == "roa" and is_retry(context):
+            data = self._earlier_create(hook, created_after)
+        if data is None:
+            try:
+                with refuse_bad_input():
+                    data = hook.create_schedule(**{k: v for k, v in fields.items() if v is not None})
+            except PaiEngagementApiError as err:
+                if not err.may_have_taken_effect:
+                    raise
+                data = self._earlier_create(hook, created_after) if hook.api_style == "roa" else None
+                if data is None:
+                    raise AirflowFailException(
+                        f"Creating PAI plan {self.name!r} got no answer; it may exist. The gateway "
+                        f"cannot be asked, so the task fails instead of risking a second plan: {err}"
+                    ) from err
+        schedule_id = str(data["Id"])
+        xcom_push(context, CONSOLE_URL_KEY, pai_console_url(hook.base_url, schedule_id))
+        upcoming = self._next_sendings(fields)
+        xcom_push(context, NEXT_SENDINGS_KEY, upcoming)
+        self.log.info(
+            "PAI plan %s (%s) exists; next sendings (UTC+8): %s", schedule_id, self.name, upcoming[:3]
+        )
+        return schedule_id
+
+    def _next_sendings(self, fields: dict[str, Any]) -> list[str]:
+        """The plan's next sending instants (ISO-8601, UTC+8), for XCom and the log."""
+        now = pendulum.now("UTC")
+        sendings = timing.pai_occurrences(
+            fields["execute_time"],
+            fields["repeat_cycle"],
+            fields["repeat_cycle_unit"],
+            fields["repeat_times"],
+            fields["end_time"],
+            after=now.subtract(seconds=1),
+            limit=self.preview_count,
+            now=now,
+        )
+        return [instant.isoformat() for instant in sendings]
+
+    def _earlier_create(
+        self, hook: PaiEngagementHook, created_after: pendulum.DateTime | None
+    ) -> dict[str, Any] | None:
+        """A plan an earlier try of this task created, found by Name and what identifies it."""
+        answer = hook.list_schedules(name=self.name)
+        for schedule in answer.get("Schedules") or []:
+            same = (
+                all(getattr(self, arg) in (None, schedule.get(key)) for arg, key in _IDENTITY.items())
+                and schedule.get("Name") == self.name
+            )
+            created = schedule.get("CreatedTime")
+            recent = (
+                created_after is None
+                or not created
+                or (timing.parse_api_datetime(created, timing.PAI_TZ, field="CreatedTime") >= created_after)
+            )
+            if same and recent:
+                self.log.info("Re-attaching to PAI plan %s created by an earlier try", schedule.get("Id"))
+                return dict(schedule)
+        return None
+
+
+def _api_time(value: Any, field: str) -> Any:
+    """A time the DAG gave, as the API's UTC+8 string; what is not a date-time passes as it is.
+
+    None and "" (send now), an int (epoch) and an EndTime date are the hook's to check.
+    """
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and len(value) > len("yyyy-MM-dd")):
+        return timing.format_api_datetime(value, timing.PAI_TZ, field=field)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _run_started(context: Context) -> pendulum.DateTime | None:
+    """When this DAG run started: plans created before it cannot be this task's."""
+    dag_run = context.get("dag_run")
+    started = getattr(dag_run, "start_date", None)
+    return pendulum.instance(started).subtract(seconds=1) if started else None
+
+
+class PaiDeleteScheduleOperator(BaseOperator):
+    """Delete a PAI reach plan (``api_style=roa``); an already deleted one is fine by default.
+
+    :param schedule_id: the plan's ``Id``.
+    :param missing_ok: succeed when the plan no longer exists; ``False`` fails the task instead.
+    :param pai_engagement_conn_id: the ``pai_engagement`` connection (roa style).
+    """
+
+    template_fields: Sequence[str] = ("schedule_id",)
+    ui_color = UI_COLOR
+
+    def __init__(
+        self,
+        *,
+        schedule_id: str,
+        missing_ok: bool = True,
+        pai_engagement_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.schedule_id = schedule_id
+        self.missing_ok = missing_ok
+        self.pai_engagement_conn_id = pai_engagement_conn_id
+
+    def execute(self, context: Context) -> None:
+        from airflow_provider_engage.errors import InvalidFieldError
+        from airflow_provider_engage.exceptions import PaiEngagementApiError
+
+        with refuse_bad_input():
+            if not self.schedule_id:
+                raise InvalidFieldError("schedule_id", "is required")
+        hook = _pai_hook(self.pai_engagement_conn_id)
+        try:
+            hook.delete_schedule(self.schedule_id)
+        except PaiEngagementApiError as err:
+            if not (self.missing_ok and NOT_FOUND_STATUS in (err.status_code, err.vendor_code)):
+                raise
+            self.log.info("PAI plan %s does not exist; nothing to delete", self.schedule_id)
+            return
+        self.log.info("Deleted PAI plan %s", self.schedule_id)

@@ -1,0 +1,69 @@
+"""The operators in real Airflow: templated times, mapped tasks, XCom and retries, via `airflow dags test`."""
+
+from __future__ import annotations
+
+import pendulum
+
+from airflow_provider_engage.emulator.client import EmulatorControl
+from tests.dags.conftest import DagRunner
+
+
+def test_campaign_dag_creates_tomorrow_nine_shanghai_from_a_utc_dag(
+    run_dag: DagRunner, dag_emulator: EmulatorControl
+) -> None:
+    today = pendulum.now("UTC").date()
+    result = run_dag("engage_test_campaign", logical_date=today.isoformat())
+
+    tomorrow = today.add(days=1)
+    schedules = result["schedules"]
+    single = schedules[result["single"]]
+    assert single["trigger"]["single"] == {"time": f"{tomorrow.isoformat()} 09:00:00", "zone_type": 1}
+    assert single["enabled"] is False  # paused by the update task, everything else kept
+    assert single["push"]["body"]["notification"] == {"alert": "Hello"}
+    assert result["single_next"][0]["earliest"] == f"{tomorrow.isoformat()}T01:00:00+00:00"
+
+    mapped = result["mapped"]
+    assert sorted(schedules[schedule_id]["name"] for schedule_id in mapped) == [
+        "Mapped_a",
+        "Mapped_b",
+        "Mapped_c",
+    ]
+    assert (
+        len({schedules[schedule_id]["push"]["request_id"] for schedule_id in mapped}) == 3
+    )  # one key per map index
+
+    assert [schedules[schedule_id]["name"] for schedule_id in result["bulk"]] == [
+        f"Bulk_{i}" for i in range(5)
+    ]
+    assert {schedules[schedule_id]["trigger"]["single"]["time"] for schedule_id in result["bulk"]} == {
+        f"{tomorrow.isoformat()} 10:00:00"
+    }
+    assert result["throwaway"] not in schedules  # deleted downstream
+    assert len(schedules) == 1 + 3 + 5
+
+    assert result["pai_next"][:2] == [
+        f"{tomorrow.isoformat()}T09:00:00+08:00",
+        f"{tomorrow.add(days=1).isoformat()}T09:00:00+08:00",
+    ]
+    assert dag_emulator.state()["pai"]["schedules"] == 1
+
+
+def test_a_task_failing_after_its_create_reattaches_on_retry(
+    run_dag: DagRunner, dag_emulator: EmulatorControl
+) -> None:
+    result = run_dag("engage_test_retry")
+
+    assert "worker lost after creating" in result["_log"]  # the first try did fail
+    assert list(result["schedules"]) == [result["flaky"]]
+    assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"200": 1}
+
+
+def test_a_lost_create_answer_and_a_retry_still_leave_one_schedule(
+    run_dag: DagRunner, dag_emulator: EmulatorControl
+) -> None:
+    dag_emulator.faults([{"kind": "commit_then_drop", "next": 1, "method": "POST", "path": "/v4/schedules"}])
+
+    result = run_dag("engage_test_retry")
+
+    assert list(result["schedules"]) == [result["flaky"]]
+    assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"dropped": 1}
