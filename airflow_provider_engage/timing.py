@@ -124,6 +124,19 @@ def format_api_datetime(value: dt.datetime | str, tz: ZoneLike, *, field: str = 
     return _api_text(_to_utc(value, field), zone, field)
 
 
+def format_wall_clock(value: dt.datetime | str, *, field: str = "time") -> str:
+    """``yyyy-MM-dd HH:mm:ss`` as the value's own clock shows it, converted to no zone.
+
+    For EngageLab zone_type 2, whose times are each device's wall clock: an aware datetime or an
+    ISO-8601 string with an offset gives the wall clock it shows (09:00+05:30 -> 09:00:00); an
+    API string passes through once its calendar is checked; naive values are refused, as ever.
+    """
+    if _is_api_datetime_text(value):
+        _wall_clock(value, field)
+        return value
+    return _wall_text(_aware(value, field))
+
+
 def format_api_date(value: dt.date | dt.datetime | str, tz: ZoneLike, *, field: str = "date") -> str:
     """``yyyy-MM-dd`` for a date, an aware datetime (taken in ``tz``) or an API/ISO string."""
     zone = resolve_zone(tz, field="tz")
@@ -140,6 +153,11 @@ def to_utc(value: dt.datetime | str, *, field: str = "time") -> DateTime:
 
 
 def _to_utc(value: object, field: str) -> DateTime:
+    return _as_utc(_aware(value, field), field)
+
+
+def _aware(value: object, field: str) -> dt.datetime:
+    """An aware datetime as given, or read from an ISO-8601 string with an offset; naive refused."""
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)
@@ -156,7 +174,7 @@ def _to_utc(value: object, field: str) -> DateTime:
             f"{value.isoformat()} has no UTC offset; give an aware datetime or an offset such as "
             f"+08:00 or Z (the provider never guesses a zone)",
         )
-    return _as_utc(value, field)
+    return value
 
 
 def _is_api_datetime_text(value: object) -> TypeGuard[str]:
@@ -181,7 +199,10 @@ def _wall_clock(text: object, field: str) -> DateTime:
 
 def _api_text(instant: DateTime, zone: Zone, field: str) -> str:
     with _within_calendar(field):
-        local = instant.in_timezone(zone)
+        return _wall_text(instant.in_timezone(zone))
+
+
+def _wall_text(local: dt.datetime) -> str:
     return (
         f"{local.year:04}-{local.month:02}-{local.day:02} {local.hour:02}:{local.minute:02}:{local.second:02}"
     )

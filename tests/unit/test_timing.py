@@ -251,6 +251,37 @@ def test_format_api_datetime_refuses_a_conversion_past_the_year_9999() -> None:
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        pendulum.datetime(2024, 1, 1, 9, tz="America/New_York"),
+        dt.datetime(2024, 1, 1, 9, 0, 0, 750000, tzinfo=dt.timezone(dt.timedelta(hours=14))),
+        "2024-01-01T09:00:00+05:30",
+        "2024-01-01T09:00:00Z",
+        "2024-01-01 09:00:00",
+    ],
+)
+def test_format_wall_clock_keeps_the_clock_the_value_shows(value: Any) -> None:
+    # zone_type 2 times are device wall clocks: nothing is converted.
+    assert timing.format_wall_clock(value) == "2024-01-01 09:00:00"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (dt.datetime(2024, 1, 1, 9), "no UTC offset"),
+        ("2024-01-01T09:00:00", "no UTC offset"),
+        ("2024-02-30 09:00:00", "is not a real 'yyyy-MM-dd HH:mm:ss'"),
+        ("9 am", "expected 'yyyy-MM-dd HH:mm:ss' or an ISO-8601 date-time with a UTC offset"),
+    ],
+)
+def test_format_wall_clock_refuses_what_shows_no_clock_or_no_zone(value: Any, message: str) -> None:
+    with pytest.raises(InvalidTimeError) as caught:
+        timing.format_wall_clock(value, field="trigger.single.time")
+    assert caught.value.field == "trigger.single.time"
+    assert message in caught.value.message
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         (dt.date(2024, 2, 29), "2024-02-29"),

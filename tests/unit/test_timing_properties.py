@@ -218,6 +218,7 @@ def test_malformed_strings_raise_only_the_modules_error(text: str, tz: Any) -> N
     refuses_only_with_invalid_time_error(timing.parse_api_date, text)
     refuses_only_with_invalid_time_error(timing.format_api_datetime, text, tz)
     refuses_only_with_invalid_time_error(timing.format_api_date, text, tz)
+    refuses_only_with_invalid_time_error(timing.format_wall_clock, text)
     refuses_only_with_invalid_time_error(timing.to_utc, text)
     refuses_only_with_invalid_time_error(timing.resolve_zone, text)
 
