@@ -23,7 +23,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class EmulatorConfig:
-    """Everything an emulator instance needs; every field has a CLI flag of the same name."""
+    """Everything an emulator instance needs; the CLI's flags are these fields, kebab-cased."""
 
     host: str = "127.0.0.1"
     port: int = 0

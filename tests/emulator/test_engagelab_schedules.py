@@ -239,6 +239,8 @@ _DELETE = object()
         ("trigger.single.zone_type", 3, "trigger.single.zone_type"),
         ("push.to", _DELETE, "push.to"),
         ("push.to", {}, "push.to"),
+        ("push.to", {"registration_id": [f"device{i}" for i in range(1001)]}, "push.to.registration_id"),
+        ("push.to", {"tag": [f"tag{i}" for i in range(21)]}, "push.to.tag"),
         ("push.body.platform", "windows", "push.body.platform"),
         ("push.body.notification", _DELETE, "push.body"),
         ("push.body.options.cid", "has spaces", "push.body.options.cid"),
