@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "ENGAGELAB",
@@ -144,14 +144,20 @@ def extra_value(extra: Mapping[str, Any], conn_type: str, key: str) -> Any:
     return None
 
 
-def base_url(host: str | None, default: str) -> str:
-    """The connection host as a base URL: a full URL is used as it is, a bare host gets https."""
+def base_url(host: str | None, default: str, port: int | None = None) -> str:
+    """The connection host as a base URL: a full URL is used as it is, a bare host gets https.
+
+    ``port`` is the connection's port field (a connection URI puts the port there).
+    """
     if not host:
         return default
     host = host.strip().rstrip("/")
-    if urlsplit(host).scheme in ("http", "https"):
-        return host
-    return f"https://{host}"
+    if urlsplit(host).scheme not in ("http", "https"):
+        host = f"https://{host}"
+    parts = urlsplit(host)
+    if port and parts.port is None:
+        parts = parts._replace(netloc=f"{parts.netloc}:{port}")
+    return urlunsplit(parts).rstrip("/")
 
 
 _TRANSPORT_FIELDS = (

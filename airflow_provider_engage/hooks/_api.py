@@ -168,6 +168,7 @@ class ConnectionLike(Protocol):
     """What the hooks read from an Airflow connection (sync or async)."""
 
     host: str | None
+    port: int | None
     login: str | None
     password: str | None
 

@@ -259,9 +259,9 @@ def _date_text(value: str | date, field: str) -> str:
 # --- the connection ------------------------------------------------------------------------------
 
 
-def base_url_of(host: str | None, extra: Mapping[str, Any]) -> str:
+def base_url_of(host: str | None, extra: Mapping[str, Any], port: int | None = None) -> str:
     """The connection's host if given, else the region's base URL (singapore by default)."""
     region = extra_value(extra, ENGAGELAB.conn_type, "region") or "singapore"
     if region not in ENGAGELAB_BASE_URLS:
         raise InvalidFieldError("region", f"must be one of {', '.join(ENGAGELAB_BASE_URLS)}, got {region!r}")
-    return base_url(host, ENGAGELAB_BASE_URLS[region])
+    return base_url(host, ENGAGELAB_BASE_URLS[region], port)

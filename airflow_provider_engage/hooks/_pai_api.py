@@ -264,11 +264,11 @@ def api_style_of(extra: Mapping[str, Any]) -> str:
     return str(style)
 
 
-def base_url_of(host: str | None, extra: Mapping[str, Any]) -> str:
+def base_url_of(host: str | None, extra: Mapping[str, Any], port: int | None = None) -> str:
     """Host if given; else the gateway of the region (cn, intl) or the ROA endpoint."""
     if api_style_of(extra) == "roa":
-        return url_of_host(host, PAI_ROA_HOST)
+        return url_of_host(host, PAI_ROA_HOST, port)
     region = extra_value(extra, PAI.conn_type, "region") or "cn"
     if region not in PAI_GATEWAY_HOSTS:
         raise InvalidFieldError("region", f"must be one of {', '.join(PAI_GATEWAY_HOSTS)}, got {region!r}")
-    return url_of_host(host, PAI_GATEWAY_HOSTS[region])
+    return url_of_host(host, PAI_GATEWAY_HOSTS[region], port)

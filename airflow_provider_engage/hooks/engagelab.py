@@ -48,7 +48,7 @@ class EngageLabHook(EngageBaseHook):
     @property
     def base_url(self) -> str:
         """The connection's host (a full URL as it is, a bare host over https), else the region's."""
-        return api.base_url_of(self.connection.host, self.extra)
+        return api.base_url_of(self.connection.host, self.extra, self.connection.port)
 
     @cached_property
     def site_timezone(self) -> str:

@@ -57,7 +57,7 @@ class PaiEngagementHook(EngageBaseHook):
 
     @property
     def base_url(self) -> str:
-        return api.base_url_of(self.connection.host, self.extra)
+        return api.base_url_of(self.connection.host, self.extra, self.connection.port)
 
     @cached_property
     def api_key(self) -> str | None:

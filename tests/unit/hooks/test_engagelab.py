@@ -936,3 +936,24 @@ def test_the_master_secret_is_registered_for_masking(
     _ = hook.connection
 
     assert MASTER_SECRET in masked
+
+
+def test_a_uri_connection_reaches_the_server(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    port = httpserver.port
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ENGAGELAB_URI",
+        f"engagelab://{APP_KEY}:{MASTER_SECRET}@http%3A%2F%2F127.0.0.1:{port}?site_timezone=Asia%2FTokyo",
+    )
+    httpserver.expect_oneshot_request("/v4/schedules").respond_with_json(SCHEDULES["list_response"])
+    uri_hook = EngageLabHook("engagelab_uri")
+
+    uri_hook.list_schedules()
+
+    assert uri_hook.base_url == f"http://127.0.0.1:{port}"
+    assert uri_hook.site_timezone == "Asia/Tokyo"
+    _assert_common_headers(_only_request(httpserver), with_body=False)
+
+
+def test_a_bare_host_with_a_port_gets_https(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_ENGAGELAB_PORT", "engagelab://k:s@push.internal:8443")
+    assert EngageLabHook("engagelab_port").base_url == "https://push.internal:8443"
