@@ -32,6 +32,18 @@ from airflow_provider_engage import timing, validation
 from airflow_provider_engage.emulator.clock import Clock
 from airflow_provider_engage.errors import InvalidFieldError
 
+__all__ = [
+    "AuthenticationFailed",
+    "EngageLabBackend",
+    "EngageLabError",
+    "InvalidParameter",
+    "InvalidSchedule",
+    "MsgRecord",
+    "NoPushTarget",
+    "ScheduleNotFound",
+    "msg_ids_answer",
+]
+
 SCHEDULES_PER_PAGE = 50
 # A zone_type 2 occurrence is delivered in this many bands, evenly from its earliest instant
 # (UTC+14) to its latest (UTC-12): one every two hours, so msg-ids grow over ~26 hours.
@@ -43,7 +55,16 @@ NO_TARGET_MESSAGE = "Cannot find sending target"
 _FIRST_MSG_ID = 1_088_009
 _NEVER_EXISTED = "missing"
 _UNINSTALLED = "gone"
-_AUDIENCE_KEYS = ("registration_id", "alias", "tag", "tag_and", "live_activity_id", "seg")
+# Devices each audience value reaches: one per device id, a crowd per tag, alias or segment.
+_DEVICES_PER_VALUE = {
+    "registration_id": 1,
+    "live_activity_id": 1,
+    "alias": 100,
+    "tag": 100,
+    "tag_and": 100,
+    "seg": 100,
+}
+ALL_DEVICES = 10_000
 
 # The HTTP status each vendor code is answered with (seed 003's table; plan codes are 400).
 _STATUS_OF_CODE = {28101: 401, 28104: 404, 28105: 404, 28200: 500, 28203: 503, 27000: 500, 21009: 500}
@@ -276,14 +297,13 @@ class EngageLabBackend:
         with self._lock:
             now = self.clock.now()
             live = [s for s in self._schedules.values() if not self._expired(s, now)]
-        total_pages = math.ceil(len(live) / SCHEDULES_PER_PAGE)
-        start = (page - 1) * SCHEDULES_PER_PAGE
-        return {
-            "total_count": len(live),
-            "total_pages": total_pages,
-            "page": page,
-            "schedules": [s.detail() for s in live[start : start + SCHEDULES_PER_PAGE]],
-        }
+            start = (page - 1) * SCHEDULES_PER_PAGE
+            return {
+                "total_count": len(live),
+                "total_pages": math.ceil(len(live) / SCHEDULES_PER_PAGE),
+                "page": page,
+                "schedules": [s.detail() for s in live[start : start + SCHEDULES_PER_PAGE]],
+            }
 
     def update_schedule(self, schedule_id: str, body: Any) -> dict[str, Any]:
         """PUT replaces the whole task; its kind and zone_type stay what they were."""
@@ -547,12 +567,12 @@ def _kind_of(push: Mapping[str, Any]) -> str:
 def _audience_size(to: Any, *, at_fire: bool) -> int:
     """How many devices a push reaches now (see the module docstring for the rule)."""
     if to == "all":
-        return 10_000
+        return ALL_DEVICES
     if not isinstance(to, Mapping):
         return 0
     absent = (_NEVER_EXISTED, _UNINSTALLED) if at_fire else (_NEVER_EXISTED,)
     size = 0
-    for key in _AUDIENCE_KEYS:
+    for key, devices in _DEVICES_PER_VALUE.items():
         values = to.get(key)
         if isinstance(values, Mapping):  # seg: {"id": "..."}
             values = [values.get("id")]
@@ -560,7 +580,7 @@ def _audience_size(to: Any, *, at_fire: bool) -> int:
             values = [values]
         for value in values:
             if isinstance(value, str) and value and not value.startswith(absent):
-                size += 1 if key in ("registration_id", "live_activity_id") else 100
+                size += devices
     return size
 
 
@@ -615,16 +635,3 @@ def msg_ids_answer(records: Sequence[MsgRecord], *, legacy: bool) -> dict[str, A
     if legacy:
         return {"count": len(sent), "msgids": [r.msg_id for r in sent]}
     return {"count": len(sent), "MsgIds": [r.wire() for r in records]}
-
-
-__all__ = [
-    "AuthenticationFailed",
-    "EngageLabBackend",
-    "EngageLabError",
-    "InvalidParameter",
-    "InvalidSchedule",
-    "MsgRecord",
-    "NoPushTarget",
-    "ScheduleNotFound",
-    "msg_ids_answer",
-]
