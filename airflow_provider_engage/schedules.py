@@ -9,7 +9,6 @@ Airflow or HTTP.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import hashlib
@@ -164,18 +163,8 @@ def normalise_trigger(
 
 def _api_datetime(value: Any, zone_type: object, site_tz: str, field: str) -> str:
     if zone_type == timing.ZONE_TYPE_DEVICE:
-        return _device_wall_clock(value, field)
+        return timing.format_wall_clock(value, field=field)
     return timing.format_api_datetime(value, site_tz, field=field)
-
-
-def _device_wall_clock(value: Any, field: str) -> str:
-    # TODO(lead): move into timing as format_wall_clock once timing.py is free to edit.
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = dt.datetime.fromisoformat(value) if "T" in value else value
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return timing.format_api_datetime(value, timing.SITE_TZ_DEFAULT, field=field)
 
 
 def trigger_kind(trigger: Mapping[str, Any]) -> str | None:
