@@ -4,6 +4,8 @@
 - ``emulator``: an :class:`EmulatorControl` for the same emulator (``reset``, ``set_clock``,
   ``advance``, ``faults``, ``state``), also reset before the test.
 - ``emulator_server``: the running :class:`EmulatorServer`, to reach its backends directly.
+- ``api``: an EngageLab client (``engagelab_harness.Api``) with the clock frozen at ``START``
+  (2025-01-01 00:00 UTC, 08:00 in the default site zone).
 
 Tests that need other flags (legacy msg-ids, ``--db`` ...) start their own with
 ``running_emulator(...)``.
@@ -14,13 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from engagelab_harness import START, Api
 
 from airflow_provider_engage.emulator import EmulatorConfig
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.emulator.server import EmulatorServer
-
-APP_KEY, MASTER_SECRET = "demo-app-key", "demo-master-secret"
-ENGAGELAB_AUTH = (APP_KEY, MASTER_SECRET)
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +40,9 @@ def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorControl]:
 @pytest.fixture
 def emulator_url(emulator: EmulatorControl) -> str:
     return emulator.base_url
+
+
+@pytest.fixture
+def api(emulator: EmulatorControl, emulator_url: str) -> Api:
+    emulator.set_clock(START)
+    return Api(emulator_url)

@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from engagelab_harness import START, Api, periodical, single
+from engagelab_harness import Api, periodical, single
 
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.emulator.clock import Clock
@@ -85,12 +85,6 @@ def test_a_snapshot_restores_offset_and_freeze() -> None:
 
 
 # --- firing through HTTP -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api(emulator: EmulatorControl, emulator_url: str) -> Api:
-    emulator.set_clock(START)
-    return Api(emulator_url)
 
 
 def test_a_daily_periodical_fires_seven_times_in_a_simulated_week(

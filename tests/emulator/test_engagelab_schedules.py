@@ -8,17 +8,10 @@ from typing import Any
 
 import pytest
 import requests
-from engagelab_harness import SEEDS, START, START_AT, TIMEOUT, Api, error_of, periodical, single
+from engagelab_harness import SEEDS, START_AT, TIMEOUT, Api, error_of, periodical, single
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
-
-
-@pytest.fixture
-def api(emulator: EmulatorControl, emulator_url: str) -> Api:
-    emulator.set_clock(START)
-    return Api(emulator_url)
-
 
 # --- auth ----------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from engagelab_harness import AUTH, START, START_AT, TIMEOUT, Api, error_of, single
+from engagelab_harness import AUTH, START_AT, TIMEOUT, Api, error_of, single
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
@@ -102,12 +102,6 @@ def test_a_zero_rate_never_limits() -> None:
 
 
 # --- injected faults through HTTP ----------------------------------------------------------------
-
-
-@pytest.fixture
-def api(emulator: EmulatorControl, emulator_url: str) -> Api:
-    emulator.set_clock(START)
-    return Api(emulator_url)
 
 
 def test_status_faults_answer_the_engagelab_error_and_change_nothing(

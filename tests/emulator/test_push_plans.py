@@ -6,17 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from engagelab_harness import PLAN_SEEDS, START, Api, error_of, periodical, single
+from engagelab_harness import PLAN_SEEDS, Api, error_of, periodical, single
 
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.emulator.clock import Clock
 from airflow_provider_engage.emulator.engagelab import EngageLabBackend, EngageLabError
-
-
-@pytest.fixture
-def api(emulator: EmulatorControl, emulator_url: str) -> Api:
-    emulator.set_clock(START)
-    return Api(emulator_url)
 
 
 def _upsert(api: Api, plan_id: Any, description: Any = "a plan") -> Any:
