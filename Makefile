@@ -17,7 +17,7 @@ $(INSTALLED): pyproject.toml $(CONSTRAINTS)
 install: $(INSTALLED)
 
 demo: $(INSTALLED)
-	$(BIN)/python -m bench.demo
+	$(BIN)/python -m demo
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
