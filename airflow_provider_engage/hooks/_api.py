@@ -11,13 +11,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from airflow_provider_engage.connections import extra_value
 from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.exceptions import EngageServiceError
-from airflow_provider_engage.hooks._retry import RetrySettings, Transport
+from airflow_provider_engage.hooks._retry import (
+    Failure,
+    RetrySettings,
+    Transport,
+    should_retry,
+    wait_seconds,
+)
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -27,6 +36,7 @@ __all__ = [
     "ApiProblem",
     "ConnectionLike",
     "Dialect",
+    "FailedAttempt",
     "Timeouts",
     "decode_body",
     "header_value",
@@ -214,3 +224,82 @@ def host_header(base_url: str) -> str:
     """The ``Host`` a server sees for ``base_url`` (``host:port`` unless the port is the default)."""
     netloc = urlsplit(base_url).netloc
     return netloc.rpartition("@")[2]
+
+
+# --- one attempt's outcome, and the retry loop's arguments (sync and async alike) ----------------
+
+
+class FailedAttempt(Exception):
+    """What the retry loop sees: the policy's :class:`Failure` and the error the caller gets."""
+
+    def __init__(self, failure: Failure, error: EngageServiceError) -> None:
+        super().__init__(str(error))
+        self.failure = failure
+        self.error = error
+
+
+def read_answer(dialect: Dialect, call: ApiCall[T], status: int, headers: Mapping[str, str], raw: bytes) -> T:
+    """The parsed result of an answer, or :class:`FailedAttempt` for the retry loop."""
+    try:
+        return dialect.interpret(call, status, headers, raw)
+    except ApiProblem as problem:
+        failure = Failure(
+            creates=call.creates,
+            status=problem.status,
+            vendor_code=problem.vendor_code,
+            headers=dict(headers),
+        )
+        raise _failed(dialect, call, problem, failure) from None
+
+
+def no_answer(dialect: Dialect, call: ApiCall[Any], transport: Transport, detail: str) -> FailedAttempt:
+    """The :class:`FailedAttempt` for a request that got no HTTP answer."""
+    problem = ApiProblem(f"no answer from {call.path} ({detail})", transport=transport)
+    return _failed(dialect, call, problem, Failure(creates=call.creates, transport=transport))
+
+
+def _failed(dialect: Dialect, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> FailedAttempt:
+    error = dialect.error(call, problem, may_have_taken_effect=failure.may_have_taken_effect)
+    return FailedAttempt(failure, error)
+
+
+def retry_arguments(
+    settings: RetrySettings,
+    *,
+    sleep: Callable[[float], Any],
+    on_retry: Callable[[FailedAttempt, int, float], None],
+) -> dict[str, Any]:
+    """Keyword arguments for tenacity's ``Retrying`` or ``AsyncRetrying``: only ``sleep`` differs.
+
+    ``on_retry(failed, retry_number, pause)`` is called before each pause (for the log).
+    """
+
+    def failed_of(state: RetryCallState) -> FailedAttempt | None:
+        error = state.outcome.exception() if state.outcome else None
+        return error if isinstance(error, FailedAttempt) else None
+
+    def retry(state: RetryCallState) -> bool:
+        failed = failed_of(state)
+        return failed is not None and should_retry(failed.failure, state.attempt_number - 1, settings)
+
+    def wait(state: RetryCallState) -> float:
+        failed = failed_of(state)
+        return (
+            wait_seconds(failed.failure, state.attempt_number - 1, settings) if failed else settings.min_wait
+        )
+
+    def before_sleep(state: RetryCallState) -> None:
+        failed = failed_of(state)
+        if failed is not None:
+            on_retry(failed, state.attempt_number, state.next_action.sleep if state.next_action else 0.0)
+
+    return {"retry": retry, "wait": wait, "sleep": sleep, "before_sleep": before_sleep, "reraise": True}
+
+
+def describe_retry(failed: FailedAttempt) -> str:
+    """Why a try failed, for the log line before the pause."""
+    failure = failed.failure
+    if failure.transport is not None:
+        return f"no answer ({failure.transport.value})"
+    code = f", code {failure.vendor_code}" if failure.vendor_code is not None else ""
+    return f"HTTP {failure.status}{code}"

@@ -14,19 +14,22 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import requests
 from airflow.providers.common.compat.sdk import BaseHook, mask_secret
 from requests.adapters import HTTPAdapter
-from tenacity import RetryCallState, Retrying
+from tenacity import Retrying
 
 from airflow_provider_engage import __version__
 from airflow_provider_engage.connections import ConnectionSpec, extra_value
-from airflow_provider_engage.exceptions import EngageServiceError
-from airflow_provider_engage.hooks._api import ApiCall, ApiProblem, Dialect, Timeouts, retry_settings
-from airflow_provider_engage.hooks._retry import (
-    Failure,
-    RetrySettings,
-    Transport,
-    should_retry,
-    wait_seconds,
+from airflow_provider_engage.hooks._api import (
+    ApiCall,
+    Dialect,
+    FailedAttempt,
+    Timeouts,
+    describe_retry,
+    no_answer,
+    read_answer,
+    retry_arguments,
+    retry_settings,
 )
+from airflow_provider_engage.hooks._retry import RetrySettings, Transport
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks._api import ConnectionLike
@@ -34,13 +37,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 USER_AGENT = f"airflow-provider-engage/{__version__} python-requests/{requests.__version__}"
-
-
-class _FailedAttempt(Exception):
-    def __init__(self, failure: Failure, error: EngageServiceError) -> None:
-        super().__init__(str(error))
-        self.failure = failure
-        self.error = error
 
 
 def classify(err: requests.RequestException) -> Transport:
@@ -156,38 +152,23 @@ class EngageBaseHook(BaseHook):
         """Send ``call`` with retries as :mod:`~airflow_provider_engage.hooks._retry` decides."""
         settings = self.retry_settings
 
-        def retry(state: RetryCallState) -> bool:
-            failed = state.outcome.exception() if state.outcome else None
-            return isinstance(failed, _FailedAttempt) and should_retry(
-                failed.failure, state.attempt_number - 1, settings
-            )
-
-        def wait(state: RetryCallState) -> float:
-            failed = state.outcome.exception() if state.outcome else None
-            assert isinstance(failed, _FailedAttempt)
-            return wait_seconds(failed.failure, state.attempt_number - 1, settings)
-
-        def before_sleep(state: RetryCallState) -> None:
-            failed = state.outcome.exception() if state.outcome else None
-            pause = state.next_action.sleep if state.next_action else 0.0
+        def log_retry(failed: FailedAttempt, retry_number: int, pause: float) -> None:
             self.log.warning(
                 "%s %s %s: %s; retry %d of %d in %.2f s",
                 self.spec.hook_name,
                 call.method,
                 call.path,
-                _reason(failed),
-                state.attempt_number,
+                describe_retry(failed),
+                retry_number,
                 settings.max_retries,
                 pause,
             )
 
-        retrying = Retrying(
-            retry=retry, wait=wait, sleep=self._sleep, before_sleep=before_sleep, reraise=True
-        )
+        retrying = Retrying(**retry_arguments(settings, sleep=self._sleep, on_retry=log_retry))
         try:
             result: T = retrying(self._attempt, call)
             return result
-        except _FailedAttempt as failed:
+        except FailedAttempt as failed:
             raise failed.error from failed.__cause__
 
     def _attempt(self, call: ApiCall[T]) -> T:
@@ -204,9 +185,7 @@ class EngageBaseHook(BaseHook):
                 allow_redirects=False,
             )
         except requests.RequestException as err:
-            transport = classify(err)
-            problem = ApiProblem(f"no answer from {call.path} ({_short(err)})", transport=transport)
-            raise self._failed(call, problem, Failure(creates=call.creates, transport=transport)) from err
+            raise no_answer(self.dialect, call, classify(err), _short(err)) from err
         self.log.info(
             "%s %s %s -> %d (%.2f s)",
             self.spec.hook_name,
@@ -215,32 +194,8 @@ class EngageBaseHook(BaseHook):
             response.status_code,
             time.monotonic() - started,
         )
-        try:
-            return self.dialect.interpret(call, response.status_code, response.headers, response.content)
-        except ApiProblem as problem:
-            failure = Failure(
-                creates=call.creates,
-                status=problem.status,
-                vendor_code=problem.vendor_code,
-                headers=dict(response.headers),
-            )
-            raise self._failed(call, problem, failure) from None
-
-    def _failed(self, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> _FailedAttempt:
-        error = self.dialect.error(call, problem, may_have_taken_effect=failure.may_have_taken_effect)
-        return _FailedAttempt(failure, error)
+        return read_answer(self.dialect, call, response.status_code, response.headers, response.content)
 
 
 def _short(err: BaseException) -> str:
-    text = str(err)
-    return f"{type(err).__name__}: {text[:300]}"
-
-
-def _reason(failed: BaseException | None) -> str:
-    if isinstance(failed, _FailedAttempt):
-        failure = failed.failure
-        if failure.transport is not None:
-            return f"no answer ({failure.transport.value})"
-        code = f", code {failure.vendor_code}" if failure.vendor_code is not None else ""
-        return f"HTTP {failure.status}{code}"
-    return repr(failed)
+    return f"{type(err).__name__}: {str(err)[:300]}"

@@ -9,6 +9,7 @@ share all of it; no I/O here.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -257,6 +258,22 @@ def _date_text(value: str | date, field: str) -> str:
 
 
 # --- the connection ------------------------------------------------------------------------------
+
+
+def auth_headers(
+    app_key: str | None, master_secret: str | None, body: bytes, *, conn_id: str
+) -> dict[str, str]:
+    """HTTP Basic with AppKey and Master Secret, and the JSON content type when there is a body."""
+    if not app_key or not master_secret:
+        raise EngageLabApiError(
+            f"connection {conn_id!r} needs the AppKey as login and the Master Secret as password",
+            operation="authenticate",
+        )
+    token = base64.b64encode(f"{app_key}:{master_secret}".encode()).decode("ascii")
+    headers = {"Authorization": f"Basic {token}"}
+    if body:
+        headers["Content-Type"] = "application/json"
+    return headers
 
 
 def base_url_of(host: str | None, extra: Mapping[str, Any], port: int | None = None) -> str:

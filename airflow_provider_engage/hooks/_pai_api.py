@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from airflow_provider_engage import timing, validation
 from airflow_provider_engage.connections import (
@@ -25,6 +27,7 @@ from airflow_provider_engage.connections import (
 from airflow_provider_engage.connections import base_url as url_of_host
 from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.exceptions import PaiEngagementApiError
+from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks._acs3 import API_VERSION
 from airflow_provider_engage.hooks._api import (
     ApiCall,
@@ -32,6 +35,7 @@ from airflow_provider_engage.hooks._api import (
     decode_body,
     describe_failure,
     header_value,
+    host_header,
     path_id,
     whole_number,
 )
@@ -39,6 +43,7 @@ from airflow_provider_engage.hooks._api import (
 T = TypeVar("T")
 
 VENDOR = "PAI User Engagement"
+API_KEY_ENV = "DASHSCOPE_API_KEY"
 GATEWAY_CREATE_PATH = f"/api/PaiPlugin/{API_VERSION}/CreateSchedule"
 ROA_SCHEDULES = "/api/v2/schedules"
 ROA_MESSAGES = "/api/v2/messages"
@@ -255,6 +260,66 @@ def _paging(page_number: int, page_size: int) -> dict[str, str]:
 
 
 # --- the connection ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What signs or authorises a request; secrets are left out of ``repr``."""
+
+    conn_id: str
+    style: str
+    api_key: str | None = field(default=None, repr=False)
+    access_key_id: str | None = None
+    access_key_secret: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
+
+
+def auth_headers(
+    call: ApiCall[Any], body: bytes, *, base_url: str, credentials: Credentials
+) -> dict[str, str]:
+    """Bearer for the gateway; an ACS3-HMAC-SHA256 signature of this exact request for roa."""
+    if credentials.style == "gateway":
+        if not credentials.api_key:
+            raise _credential_error(call, credentials, f"an API key as password (or env {API_KEY_ENV})")
+        return {"Authorization": f"Bearer {credentials.api_key}", "Content-Type": "application/json"}
+    if not credentials.access_key_id or not credentials.access_key_secret:
+        raise _credential_error(
+            call, credentials, "the AccessKey ID as login and the AccessKey secret as password"
+        )
+    return _acs3.sign_request(
+        method=call.method,
+        host=host_header(base_url),
+        path=urlsplit(base_url).path.rstrip("/") + call.path,
+        query=call.params,
+        body=body,
+        action=call.action,
+        access_key_id=credentials.access_key_id,
+        access_key_secret=credentials.access_key_secret,
+        security_token=credentials.security_token,
+        content_type="application/json" if body else None,
+    )
+
+
+def _credential_error(call: ApiCall[Any], credentials: Credentials, needed: str) -> PaiEngagementApiError:
+    return PaiEngagementApiError(
+        f"connection {credentials.conn_id!r} ({credentials.style} style) needs {needed}",
+        operation=call.operation,
+    )
+
+
+# What the gateway's test_connection "authorises": it checks the key without sending anything.
+GATEWAY_PROBE: ApiCall[Any] = ApiCall("test connection", "POST", GATEWAY_CREATE_PATH)
+
+
+def require_roa(call: ApiCall[T], credentials: Credentials) -> ApiCall[T]:
+    """``call`` when the connection speaks roa; the gateway offers only CreateSchedule."""
+    if credentials.style != "roa":
+        raise PaiEngagementApiError(
+            f"{call.operation} needs api_style 'roa' on connection {credentials.conn_id!r}: the gateway "
+            "style (the seed's contract) offers only CreateSchedule",
+            operation=call.operation,
+        )
+    return call
 
 
 def api_style_of(extra: Mapping[str, Any]) -> str:

@@ -8,7 +8,6 @@ certainly did not take effect.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cached_property
@@ -16,7 +15,6 @@ from typing import Any, ClassVar
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.connections import ENGAGELAB
-from airflow_provider_engage.exceptions import EngageLabApiError
 from airflow_provider_engage.hooks import _engagelab_api as api
 from airflow_provider_engage.hooks._api import ApiCall
 from airflow_provider_engage.hooks._base import EngageBaseHook
@@ -57,22 +55,9 @@ class EngageLabHook(EngageBaseHook):
         timing.resolve_zone(zone, field="site_timezone")
         return zone
 
-    @cached_property
-    def _authorization(self) -> str:
-        conn = self.connection
-        if not conn.login or not conn.password:
-            raise EngageLabApiError(
-                f"connection {self.conn_id!r} needs the AppKey as login and the Master Secret as password",
-                operation="authenticate",
-            )
-        token = base64.b64encode(f"{conn.login}:{conn.password}".encode()).decode("ascii")
-        return f"Basic {token}"
-
     def _auth_headers(self, call: ApiCall[Any], body: bytes) -> dict[str, str]:
-        headers = {"Authorization": self._authorization}
-        if body:
-            headers["Content-Type"] = "application/json"
-        return headers
+        conn = self.connection
+        return api.auth_headers(conn.login, conn.password, body, conn_id=self.conn_id)
 
     # --- scheduled tasks ----------------------------------------------------------------------------
 

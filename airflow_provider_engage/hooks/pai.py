@@ -13,20 +13,15 @@ import datetime as dt
 import os
 from functools import cached_property
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from airflow.providers.common.compat.sdk import mask_secret
 
 from airflow_provider_engage.connections import PAI
-from airflow_provider_engage.exceptions import PaiEngagementApiError
-from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks import _pai_api as api
-from airflow_provider_engage.hooks._api import ApiCall, host_header
+from airflow_provider_engage.hooks._api import ApiCall
 from airflow_provider_engage.hooks._base import EngageBaseHook
 
 __all__ = ["PaiEngagementHook"]
-
-API_KEY_ENV = "DASHSCOPE_API_KEY"
 
 
 class PaiEngagementHook(EngageBaseHook):
@@ -62,52 +57,31 @@ class PaiEngagementHook(EngageBaseHook):
     @cached_property
     def api_key(self) -> str | None:
         """The gateway's Bearer key: the connection password, else ``DASHSCOPE_API_KEY``."""
-        key = self.connection.password or os.environ.get(API_KEY_ENV) or None
+        key = self.connection.password or os.environ.get(api.API_KEY_ENV) or None
         if key:
             mask_secret(key)
         return key
 
-    def _auth_headers(self, call: ApiCall[Any], body: bytes) -> dict[str, str]:
-        if self.api_style == "gateway":
-            return {"Authorization": f"Bearer {self._require_api_key()}", "Content-Type": "application/json"}
+    @cached_property
+    def credentials(self) -> api.Credentials:
+        """The style's credentials: the API key (gateway) or the AccessKey and STS token (roa)."""
         conn = self.connection
-        if not conn.login or not conn.password:
-            raise self._credential_error(
-                call, "the AccessKey ID as login and the AccessKey secret as password"
-            )
-        return _acs3.sign_request(
-            method=call.method,
-            host=host_header(self.base_url),
-            path=urlsplit(self.base_url).path.rstrip("/") + call.path,
-            query=call.params,
-            body=body,
-            action=call.action,
-            access_key_id=conn.login,
-            access_key_secret=conn.password,
+        if self.api_style == "gateway":
+            return api.Credentials(self.conn_id, "gateway", api_key=self.api_key)
+        return api.Credentials(
+            self.conn_id,
+            "roa",
+            access_key_id=conn.login or None,
+            access_key_secret=conn.password or None,
             security_token=self.extra_value("security_token"),
-            content_type="application/json" if body else None,
         )
 
-    def _require_api_key(self) -> str:
-        if not self.api_key:
-            raise self._credential_error(None, f"an API key as password (or env {API_KEY_ENV})")
-        return self.api_key
-
-    def _credential_error(self, call: ApiCall[Any] | None, needed: str) -> PaiEngagementApiError:
-        operation = call.operation if call else "authenticate"
-        return PaiEngagementApiError(
-            f"connection {self.conn_id!r} ({self.api_style} style) needs {needed}", operation=operation
-        )
+    def _auth_headers(self, call: ApiCall[Any], body: bytes) -> dict[str, str]:
+        return api.auth_headers(call, body, base_url=self.base_url, credentials=self.credentials)
 
     def _roa(self, call: ApiCall[Any]) -> Any:
         """Send a call only the signed ROA API has."""
-        if self.api_style != "roa":
-            raise PaiEngagementApiError(
-                f"{call.operation} needs api_style 'roa' on connection {self.conn_id!r}: the gateway "
-                "style (the seed's contract) offers only CreateSchedule",
-                operation=call.operation,
-            )
-        return self._run(call)
+        return self._run(api.require_roa(call, self.credentials))
 
     # --- endpoints ----------------------------------------------------------------------------------
 
@@ -215,13 +189,13 @@ class PaiEngagementHook(EngageBaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """roa: a real signed read. gateway: there is nothing to read, so only the key is checked."""
         try:
-            if self.api_style == "roa":
-                answer = self.list_schedules(page_size=1)
-                return True, f"Connected to {self.base_url}: {answer.get('TotalCount', 0)} schedules"
-            self._require_api_key()
+            if self.api_style == "gateway":
+                api.auth_headers(api.GATEWAY_PROBE, b"", base_url=self.base_url, credentials=self.credentials)
+                return True, (
+                    "An API key is set, but the gateway style has no read endpoint, so it could not be "
+                    f"verified against {self.base_url}; the first create_schedule will tell."
+                )
+            answer = self.list_schedules(page_size=1)
         except Exception as err:  # the UI wants a message, not a traceback
             return False, str(err)
-        return True, (
-            "An API key is set, but the gateway style has no read endpoint, so it could not be "
-            f"verified against {self.base_url}; the first create_schedule will tell."
-        )
+        return True, f"Connected to {self.base_url}: {answer.get('TotalCount', 0)} schedules"
