@@ -6,6 +6,8 @@ import base64
 import json
 import logging
 import re
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from werkzeug import Request, Response
 from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.exceptions import EngageLabApiError, EngageLabNotFoundError
 from airflow_provider_engage.hooks import _base
+from airflow_provider_engage.hooks._engagelab_api import CODE_MEANINGS
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.records import MsgIdRecord
 
@@ -957,3 +960,46 @@ def test_a_uri_connection_reaches_the_server(httpserver: HTTPServer, monkeypatch
 def test_a_bare_host_with_a_port_gets_https(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_ENGAGELAB_PORT", "engagelab://k:s@push.internal:8443")
     assert EngageLabHook("engagelab_port").base_url == "https://push.internal:8443"
+
+
+@pytest.mark.parametrize(
+    "case", SCHEDULES["error_codes"], ids=[str(case["code"]) for case in SCHEDULES["error_codes"]]
+)
+def test_every_documented_schedule_code_maps_to_its_exception(
+    hook: EngageLabHook, httpserver: HTTPServer, sleeps: list[float], case: dict[str, int]
+) -> None:
+    code, status = case["code"], case["http"]
+    httpserver.expect_request(f"/v4/schedules/{SCHEDULE_ID}").respond_with_json(_error(code), status=status)
+
+    with pytest.raises(EngageLabApiError) as caught:
+        hook.get_schedule(SCHEDULE_ID)
+
+    assert (caught.value.status_code, caught.value.vendor_code) == (status, code)
+    assert isinstance(caught.value, EngageLabNotFoundError) is (code == 28104)
+    assert f"({CODE_MEANINGS[code]})" in str(caught.value)
+    retried = code in (28200, 28203)  # the seed's "retry later" and internal errors, on a read
+    assert len(httpserver.log) == (4 if retried else 1)
+
+
+@pytest.mark.parametrize("code", PLANS["error_codes"])
+def test_every_documented_push_plan_code_is_named(
+    hook: EngageLabHook, httpserver: HTTPServer, sleeps: list[float], code: int
+) -> None:
+    httpserver.expect_request("/v4/push_plan/list").respond_with_json(_error(code, "vendor text"), status=400)
+
+    with pytest.raises(EngageLabApiError) as caught:
+        hook.list_push_plans()
+
+    assert caught.value.vendor_code == code
+    assert f"code {code} ({CODE_MEANINGS[code]}): vendor text" in str(caught.value)
+
+
+def test_importing_the_hook_stays_light() -> None:
+    code = (
+        "import sys, airflow_provider_engage.hooks.engagelab, airflow_provider_engage.hooks.pai; "
+        "print('aiohttp' in sys.modules, 'fastapi' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split()[-2:] == ["False", "False"]
