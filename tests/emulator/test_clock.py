@@ -170,10 +170,11 @@ def test_a_daily_zone_type_2_periodical_overlaps_its_windows_in_time_order(
 
 
 def test_a_running_clock_fires_in_real_time(emulator: EmulatorControl, emulator_url: str) -> None:
-    emulator.set_clock("2025-01-01T03:59:59Z", frozen=False)
+    emulator.set_clock("2025-01-01T03:59:58Z", frozen=False)
     api = Api(emulator_url)
-    schedule_id = api.create(single("2025-01-01 12:00:00"))  # 04:00:00 UTC, a second away
-    deadline = time.monotonic() + 5
+    schedule_id = api.create(single("2025-01-01 12:00:00"))  # 04:00:00 UTC, two seconds away
+    assert api.msg_id_records(schedule_id) == []
+    deadline = time.monotonic() + 6
     while not api.msg_id_records(schedule_id) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(api.msg_id_records(schedule_id)) == 1
