@@ -134,8 +134,10 @@ def check_schedule(
 ) -> None:
     """Check a whole schedule (create or PUT replace: both need every section).
 
-    ``now`` turns on the rules relative to the current time (not in the past, within a year);
-    without it only the shape and formats are checked.
+    ``name`` accepts spaces besides the documented Chinese characters, letters, digits and
+    underscores, because the seeds' own examples use them (see the module docstring). ``now``
+    turns on the rules relative to the current time (not in the past, within a year); without it
+    only the shape and formats are checked.
     """
     body = _require_mapping(body, "schedule", SCHEDULE_INVALID)
     for key in ("name", "enabled", "trigger", "push"):

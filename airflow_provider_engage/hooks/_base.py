@@ -83,16 +83,6 @@ class EngageBaseHook(BaseHook):
         self.conn_id = conn_id
         self.max_connections = max_connections
 
-    # --- Airflow UI (2.11 reads these; 3.2+ reads get_provider_info) ------------------------------
-
-    @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        return cls.spec.form_widgets()
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        return cls.spec.ui_field_behaviour()
-
     # --- the connection -----------------------------------------------------------------------------
 
     @cached_property

@@ -43,6 +43,16 @@ class EngageLabHook(EngageBaseHook):
         super().__init__(engagelab_conn_id, **kwargs)
         self.engagelab_conn_id = engagelab_conn_id
 
+    # Airflow 2.11 builds the form from these (3.2+ from get_provider_info). It looks for them in
+    # the hook's own class, not in a base class, so each hook defines them.
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        return ENGAGELAB.form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return ENGAGELAB.ui_field_behaviour()
+
     @property
     def base_url(self) -> str:
         """The connection's host (a full URL as it is, a bare host over https), else the region's."""

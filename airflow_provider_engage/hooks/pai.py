@@ -50,6 +50,16 @@ class PaiEngagementHook(EngageBaseHook):
         """``gateway`` (the seed's contract) or ``roa`` (the signed /api/v2 API)."""
         return api.api_style_of(self.extra)
 
+    # Airflow 2.11 builds the form from these (3.2+ from get_provider_info). It looks for them in
+    # the hook's own class, not in a base class, so each hook defines them.
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        return PAI.form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return PAI.ui_field_behaviour()
+
     @property
     def base_url(self) -> str:
         return api.base_url_of(self.connection.host, self.extra, self.connection.port)

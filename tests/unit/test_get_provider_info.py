@@ -187,6 +187,9 @@ def fake_flask_forms(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
 def test_hooks_build_the_211_form_from_the_same_spec(
     fake_flask_forms: types.SimpleNamespace, hook: type[Any], spec: ConnectionSpec
 ) -> None:
+    # Airflow reads these only from the hook's own class dict, never from a base class.
+    assert "get_connection_form_widgets" in hook.__dict__
+    assert "get_ui_field_behaviour" in hook.__dict__
     widgets = hook.get_connection_form_widgets()
 
     assert set(widgets) == {field.name for field in spec.fields}
