@@ -1,4 +1,5 @@
-"""The control API under ``/_emulator/``: clock, reset, faults and state (no auth, loopback only).
+"""The control API under ``/_emulator/``: clock, reset, faults, state and a read-only view of one
+schedule (no auth, loopback only).
 
 Its names and shapes are the ones DESIGN.md fixes and ``docs/emulator.md`` shows users.
 """
@@ -13,7 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider_engage.emulator.core import Emulator
+from airflow_provider_engage.emulator.engagelab import ScheduleNotFound
 from airflow_provider_engage.emulator.faults import FaultRule, FaultRuleError
+from airflow_provider_engage.emulator.pai import PaiScheduleNotFound
 
 PREFIX = "/_emulator"
 
@@ -118,5 +121,28 @@ def build_router(emulator: Emulator) -> APIRouter:
     @router.get("/state")
     async def state() -> JSONResponse:
         return JSONResponse(emulator.state())
+
+    # What the operators' "console" extra link opens offline: one schedule and what it fired.
+    @router.get("/schedules/{schedule_id}")
+    async def engagelab_schedule(schedule_id: str) -> JSONResponse:
+        try:
+            records = emulator.engagelab.schedule_msg_ids(schedule_id)
+        except ScheduleNotFound as err:
+            return JSONResponse({"detail": str(err)}, status_code=404)
+        try:
+            detail: dict[str, Any] | None = emulator.engagelab.get_schedule(schedule_id)
+        except ScheduleNotFound:
+            detail = None  # expired: its firings are still worth seeing
+        fired = [json.loads(record.wire()) for record in records]
+        return JSONResponse(
+            {"schedule_id": schedule_id, "schedule": detail, "expired": detail is None, "msg_ids": fired}
+        )
+
+    @router.get("/pai/schedules/{schedule_id}")
+    async def pai_schedule(schedule_id: str) -> JSONResponse:
+        try:
+            return JSONResponse(emulator.pai.get_schedule(schedule_id))
+        except PaiScheduleNotFound as err:
+            return JSONResponse({"detail": str(err)}, status_code=404)
 
     return router

@@ -128,3 +128,22 @@ def test_faults_can_be_read_back_and_cleared(emulator: EmulatorControl, emulator
 )
 def test_bad_fault_settings_are_400(emulator_url: str, body: dict[str, Any]) -> None:
     assert _post(emulator_url, "/faults", body).status_code == 400
+
+
+def test_schedule_page_shows_the_schedule_and_what_it_fired(api: Api, emulator: EmulatorControl) -> None:
+    created = api.post("/v4/schedules", single(time="2025-01-01 09:00:00")).json()
+    page = requests.get(f"{emulator.base_url}/_emulator/schedules/{created['schedule_id']}", timeout=TIMEOUT)
+    assert page.status_code == 200
+    assert page.json()["schedule"]["name"] == created["name"]
+    assert page.json()["msg_ids"] == []
+
+    emulator.advance(86400)
+    fired = requests.get(
+        f"{emulator.base_url}/_emulator/schedules/{created['schedule_id']}", timeout=TIMEOUT
+    ).json()
+    assert fired["expired"] is True
+    assert fired["schedule"] is None
+    assert len(fired["msg_ids"]) == 1
+    assert fired["msg_ids"][0]["error"]["code"] == 0
+    missing = requests.get(f"{emulator.base_url}/_emulator/schedules/nope", timeout=TIMEOUT)
+    assert missing.status_code == 404
