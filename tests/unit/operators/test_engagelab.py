@@ -8,6 +8,7 @@ from typing import Any
 
 import pendulum
 import pytest
+import requests
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from airflow_provider_engage.emulator.client import EmulatorControl
@@ -130,6 +131,8 @@ def test_console_url_names_the_schedule(engagelab_conn: EmulatorControl, ti) -> 
     schedule_id = create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
 
     assert ti.xcom["console_url"] == f"{engagelab_conn.base_url}/_emulator/schedules/{schedule_id}"
+    page = requests.get(ti.xcom["console_url"], timeout=10)
+    assert page.json()["schedule"]["name"] == "Spring_sale"
 
 
 # --- create: bad input ----------------------------------------------------------------------------
