@@ -46,5 +46,19 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_engage.hooks.pai"],
             },
         ],
+        "operators": [
+            {
+                "integration-name": ENGAGELAB_INTEGRATION,
+                "python-modules": ["airflow_provider_engage.operators.engagelab"],
+            },
+            {
+                "integration-name": PAI_INTEGRATION,
+                "python-modules": ["airflow_provider_engage.operators.pai"],
+            },
+        ],
+        "extra-links": [
+            "airflow_provider_engage.links.EngageLabScheduleLink",
+            "airflow_provider_engage.links.PaiScheduleLink",
+        ],
         "connection-types": [ENGAGELAB.provider_entry(), PAI.provider_entry()],
     }

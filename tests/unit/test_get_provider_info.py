@@ -38,13 +38,24 @@ def test_package_and_version() -> None:
     assert INFO["description"]
 
 
-def test_every_listed_module_imports() -> None:
-    modules = [module for group in INFO["hooks"] for module in group["python-modules"]]
-    assert modules == ["airflow_provider_engage.hooks.engagelab", "airflow_provider_engage.hooks.pai"]
+@pytest.mark.parametrize("kind", ["hooks", "operators"])
+def test_every_listed_module_imports(kind: str) -> None:
+    modules = [module for group in INFO[kind] for module in group["python-modules"]]
+    assert modules == [f"airflow_provider_engage.{kind}.engagelab", f"airflow_provider_engage.{kind}.pai"]
     for module in modules:
         importlib.import_module(module)
     integrations = {item["integration-name"] for item in INFO["integrations"]}
-    assert {group["integration-name"] for group in INFO["hooks"]} <= integrations
+    assert {group["integration-name"] for group in INFO[kind]} <= integrations
+
+
+def test_extra_links_resolve_to_operator_links() -> None:
+    from airflow.providers.common.compat.sdk import BaseOperatorLink
+
+    for path in INFO["extra-links"]:
+        module, _, name = path.rpartition(".")
+        link = getattr(importlib.import_module(module), name)
+        assert issubclass(link, BaseOperatorLink)
+        assert link.name
 
 
 @pytest.mark.parametrize(
