@@ -176,7 +176,8 @@ class EngageBaseHook(BaseHook):
             )
         except requests.RequestException as err:
             raise no_answer(self.dialect, call, classify(err), _short(err)) from err
-        self.log.info(
+        # Debug, not info: a bulk task sends a thousand of these; operators log what matters.
+        self.log.debug(
             "%s %s %s -> %d (%.2f s)",
             self.spec.hook_name,
             call.method,

@@ -927,7 +927,7 @@ def test_secrets_never_reach_logs_or_errors(
     for text in (logs, str(caught.value), repr(caught.value), repr(caught.value.__dict__)):
         assert MASTER_SECRET not in text
         assert token not in text
-    assert "GET /v4/schedules -> 500" in logs  # the method, path and status are logged
+    assert "GET /v4/schedules: HTTP 500" in logs  # the method, path and status of a retry are logged
 
 
 def test_the_master_secret_is_registered_for_masking(

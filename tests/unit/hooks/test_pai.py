@@ -582,7 +582,7 @@ def test_secrets_never_reach_logs_or_errors(
 
     output = capfd.readouterr()
     logs = caplog.text + output.out + output.err
-    assert "GET /api/v2/schedules/s1 -> 503" in logs
+    assert "GET /api/v2/schedules/s1: HTTP 503" in logs
     for text in (logs, str(caught.value), repr(caught.value.__dict__)):
         for secret in (AK_SECRET, STS_TOKEN):
             assert secret not in text
