@@ -288,6 +288,26 @@ def test_bulk_returns_ids_in_input_order_and_logs_progress(
     assert "Created 40/40 schedules (0 failed)" in logged
 
 
+def test_bulk_creates_the_services_cap_of_1000_once_under_rate_limit_and_latency(
+    engagelab_conn: EmulatorControl, ti, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The emulator limits this AppKey to 500 requests a second, and every request takes 50 ms more.
+    engagelab_conn.faults([{"kind": "latency", "probability": 1.0, "path": "/v4/", "latency_ms": 50}])
+    items = segment_items(1000)
+
+    ids = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items, progress_interval=0.5).execute(
+        {"ti": ti}
+    )
+
+    state = engagelab_conn.state()
+    assert len(set(ids)) == 1000
+    assert state["engagelab"]["schedules"] == 1000
+    assert state["requests"]["POST /v4/schedules"] == {"200": 1000}  # no 429, no second try
+    progress = [line for line in capsys.readouterr().out.splitlines() if "schedules (0 failed)" in line]
+    assert len(progress) >= 2  # lines while it runs, not only at the end
+    assert "Created 1000/1000 schedules (0 failed)" in progress[-1]
+
+
 def test_bulk_retry_creates_only_what_is_missing(engagelab_conn: EmulatorControl) -> None:
     items = segment_items(12)
     engagelab_conn.faults([{"kind": "status", "next": 3, "method": "POST", "status": 400, "code": 28100}])
