@@ -45,6 +45,7 @@ SCHEDULE_INVALID_CODE = 28100
 API_DATETIME_FORM = "yyyy-MM-dd HH:mm:ss"
 API_TIME_FORM = "HH:mm:ss"
 API_DATE_FORM = "yyyy-MM-dd"
+COMPACT_DATE_FORM = "yyyyMMdd"
 
 ZONE_TYPE_SITE = 1
 ZONE_TYPE_DEVICE = 2
@@ -63,6 +64,7 @@ use falls on the wrong side.
 _DATETIME_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
 _TIME_TEXT = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})")
 _DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_COMPACT_DATE_TEXT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _OFFSET_TEXT = re.compile(r"([+-])([0-9]{2}):([0-9]{2})")
 _MONTH_DAY_TEXT = re.compile(r"[0-9]{2}")
 _PAI_FIXED_STEPS = {
@@ -110,6 +112,11 @@ def parse_api_date(text: str, *, field: str = "date") -> dt.date:
     return _strict(dt.date, text, _DATE_TEXT, API_DATE_FORM, field)
 
 
+def parse_compact_date(text: str, *, field: str = "date") -> dt.date:
+    """A strict ``yyyyMMdd`` (the PAI ROA message queries' dates)."""
+    return _strict(dt.date, text, _COMPACT_DATE_TEXT, COMPACT_DATE_FORM, field)
+
+
 def format_api_datetime(value: dt.datetime | str, tz: ZoneLike, *, field: str = "time") -> str:
     """``yyyy-MM-dd HH:mm:ss`` in ``tz`` for what a DAG author has.
 
@@ -145,6 +152,13 @@ def format_api_date(value: dt.date | dt.datetime | str, tz: ZoneLike, *, field: 
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()
     return _instant_in(value, zone, field).date().isoformat()
+
+
+def format_compact_date(value: dt.date | dt.datetime | str, tz: ZoneLike, *, field: str = "date") -> str:
+    """``yyyyMMdd`` for what :func:`format_api_date` takes, or a ``yyyyMMdd`` string (checked)."""
+    if isinstance(value, str) and _COMPACT_DATE_TEXT.fullmatch(value):
+        value = parse_compact_date(value, field=field)
+    return format_api_date(value, tz, field=field).replace("-", "")
 
 
 def to_utc(value: dt.datetime | str, *, field: str = "time") -> DateTime:

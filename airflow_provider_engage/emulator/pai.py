@@ -440,7 +440,7 @@ def _day_metrics(day: date, messages: list[_Message]) -> dict[str, Any]:
     success = sum(m.status == MESSAGE_SUCCESS for m in messages)
     fail = sum(m.status == MESSAGE_FAILED for m in messages)
     return {
-        "Date": format_compact_date(day),
+        "Date": timing.format_compact_date(day, timing.PAI_TZ),
         "Total": len(messages),
         "Success": success,
         "Fail": fail,
@@ -451,16 +451,10 @@ def _day_metrics(day: date, messages: list[_Message]) -> dict[str, Any]:
 
 def parse_compact_date(text: str, *, field: str) -> date:
     """A ``yyyyMMdd`` query date (ListMessages Datetime, metrics StartDate/EndDate), strictly."""
-    if not (len(text) == 8 and text.isascii() and text.isdigit()):
-        raise PaiInvalidParameter(f"{field}: must be a date 'yyyyMMdd', got {text!r}")
     try:
-        return timing.parse_api_date(f"{text[:4]}-{text[4:6]}-{text[6:]}", field=field)
+        return timing.parse_compact_date(text, field=field)
     except InvalidFieldError as err:
         raise PaiInvalidParameter.from_field_error(err) from err
-
-
-def format_compact_date(day: date) -> str:
-    return day.strftime("%Y%m%d")
 
 
 def _pai_day(instant: datetime) -> date:

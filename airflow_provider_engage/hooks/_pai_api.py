@@ -10,7 +10,6 @@ calls: ``/api/v2/...`` with the body as it is, signed with an AccessKey. Both an
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -75,7 +74,6 @@ CODE_MEANINGS: dict[int | str, str] = {
     429: "too many requests",
     500: "internal server error",
 }
-_COMPACT_DATE = re.compile(r"[0-9]{8}")
 
 
 # --- reading answers ----------------------------------------------------------------------------
@@ -213,7 +211,7 @@ def list_messages(
     if schedule_id:
         params["ScheduleId"] = schedule_id
     if datetime is not None:
-        params["Datetime"] = compact_date(datetime, "datetime")
+        params["Datetime"] = timing.format_compact_date(datetime, timing.PAI_TZ, field="datetime")
     if status is not None:
         params["Status"] = str(whole_number(status, "status", low=0))
     if message_id:
@@ -231,7 +229,8 @@ def list_message_metrics(
     page_size: int = PAGE_SIZE_DEFAULT,
 ) -> ApiCall[dict[str, Any]]:
     """Daily Total/Success/Fail/Pending between two days (inclusive)."""
-    start, end = compact_date(start_date, "start_date"), compact_date(end_date, "end_date")
+    start = timing.format_compact_date(start_date, timing.PAI_TZ, field="start_date")
+    end = timing.format_compact_date(end_date, timing.PAI_TZ, field="end_date")
     if end < start:
         raise InvalidFieldError("end_date", f"must not be before start_date ({start_date}), got {end_date}")
     params = {"StartDate": start, "EndDate": end}
@@ -242,14 +241,6 @@ def list_message_metrics(
     return ApiCall(
         "list message metrics", "GET", path, _data_object, params=params, action="ListMessageMetrics"
     )
-
-
-def compact_date(value: str | dt.date, field: str) -> str:
-    """``yyyyMMdd`` (what the ROA queries take) from a date, ``yyyy-MM-dd`` or ``yyyyMMdd``."""
-    if isinstance(value, str) and _COMPACT_DATE.fullmatch(value):
-        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
-    text = timing.format_api_date(value, timing.PAI_TZ, field=field)
-    return text.replace("-", "")
 
 
 def _paging(page_number: int, page_size: int) -> dict[str, str]:

@@ -189,6 +189,34 @@ def test_parse_api_date_is_strict() -> None:
         assert "'yyyy-MM-dd'" in caught.value.message
 
 
+def test_parse_compact_date_is_strict() -> None:
+    assert timing.parse_compact_date("20240229") == dt.date(2024, 2, 29)
+    for text in ("20230229", "2024-02-29", "2024021", "２０２４０２２９"):
+        with pytest.raises(InvalidTimeError) as caught:
+            timing.parse_compact_date(text, field="Datetime")
+        assert caught.value.field == "Datetime"
+        assert "'yyyyMMdd'" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("20240229", "20240229"),
+        ("2024-02-29", "20240229"),
+        (dt.date(2024, 12, 31), "20241231"),
+        ("2024-01-01T16:00:00Z", "20240102"),  # midnight in UTC+8
+    ],
+)
+def test_format_compact_date(value: Any, expected: str) -> None:
+    assert timing.format_compact_date(value, timing.PAI_TZ) == expected
+
+
+def test_format_compact_date_refuses_a_date_that_does_not_exist() -> None:
+    with pytest.raises(InvalidTimeError) as caught:
+        timing.format_compact_date("20230229", timing.PAI_TZ, field="start_date")
+    assert caught.value.field == "start_date"
+
+
 # --- formatting what a DAG author has -------------------------------------------------------------
 
 
