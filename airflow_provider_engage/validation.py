@@ -408,8 +408,8 @@ def _check_pai_repetition(fields: Mapping[str, Any], fail: _Fail) -> None:
     unit = fields.get("RepeatCycleUnit")
     if unit is not None and (not _is_int(unit) or unit not in PAI_REPEAT_CYCLE_UNITS):
         fail("RepeatCycleUnit", f"must be 0 (never), 1 (hour), 2 (day), 3 (week) or 4 (month), got {unit!r}")
-    if unit and cycle == 0:
-        fail("RepeatCycle", "must be at least 1 when RepeatCycleUnit repeats (0 would never advance)")
+    if unit and not cycle:
+        fail("RepeatCycle", "must be given, at least 1, when RepeatCycleUnit repeats (0 would never advance)")
     times = fields.get("RepeatTimes")
     if times is not None and (not _is_int(times) or times < -1):
         fail("RepeatTimes", f"must be -1 (no end), 0 (no repetition) or a count N > 0, got {times!r}")

@@ -370,6 +370,7 @@ def _pai(**changes: Any) -> dict[str, Any]:
         ({"RepeatCycleUnit": 5}, "RepeatCycleUnit"),
         ({"RepeatCycleUnit": True}, "RepeatCycleUnit"),
         ({"RepeatCycleUnit": 2, "RepeatCycle": 0}, "RepeatCycle"),
+        ({"RepeatCycleUnit": 2, "RepeatCycle": None}, "RepeatCycle"),  # a repeating unit needs a cycle
         ({"RepeatTimes": -2}, "RepeatTimes"),
         ({"RepeatTimes": "3"}, "RepeatTimes"),
         ({"PaymentType": "Prepaid"}, "PaymentType"),
