@@ -265,11 +265,5 @@ def occurrences_for_xcom(
     trigger: Mapping[str, Any], *, site_tz: str, after: dt.datetime, limit: int
 ) -> list[dict[str, str]]:
     """The next occurrences as plain JSON (wall clock as the API writes it, instants as UTC ISO)."""
-    return [
-        {
-            "wall_time": occurrence.wall_time.format("YYYY-MM-DD HH:mm:ss"),
-            "earliest": occurrence.earliest.in_timezone("UTC").isoformat(),
-            "latest": occurrence.latest.in_timezone("UTC").isoformat(),
-        }
-        for occurrence in timing.occurrences(trigger, site_tz=site_tz, after=after, limit=limit)
-    ]
+    occurrences = timing.occurrences(trigger, site_tz=site_tz, after=after, limit=limit)
+    return [occurrence.as_json() for occurrence in occurrences]

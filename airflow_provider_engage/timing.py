@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from typing import Any, NamedTuple, TypeGuard, TypeVar
 
@@ -91,6 +92,14 @@ class Occurrence(NamedTuple):
     wall_time: DateTime
     earliest: DateTime
     latest: DateTime
+
+    def as_json(self) -> dict[str, str]:
+        """Plain JSON (XCom, trigger events): the wall clock in the API's form, instants in UTC."""
+        return {
+            "wall_time": _wall_text(self.wall_time),
+            "earliest": self.earliest.in_timezone("UTC").isoformat(),
+            "latest": self.latest.in_timezone("UTC").isoformat(),
+        }
 
 
 # --- formats --------------------------------------------------------------------------------------
@@ -244,9 +253,15 @@ def resolve_zone(tz: ZoneLike, *, field: str = "site_tz") -> Zone:
         seconds = (int(hours) * 3600 + int(minutes) * 60) * (-1 if sign == "-" else 1)
         return FixedTimezone(seconds)
     try:
-        return pendulum.timezone(tz)
+        return _named_zone(tz)
     except (ValueError, OSError) as err:  # unknown names, bad keys, over-long paths
         raise InvalidTimeError(field, f"unknown time zone {tz!r}; use an IANA name or +HH:MM") from err
+
+
+@lru_cache(maxsize=64)
+def _named_zone(name: str) -> Timezone | FixedTimezone:
+    # Loading a zone reads its tzdata file; a bulk task resolves the same site zone per item.
+    return pendulum.timezone(name)
 
 
 def _instant_of(wall: dt.datetime, zone: Zone, field: str) -> DateTime:

@@ -451,6 +451,25 @@ def test_occurrence_wall_time_is_naive_and_instants_are_utc() -> None:
     assert occurrence.latest.timezone_name == "UTC"
 
 
+def test_occurrence_as_json_is_the_api_wall_clock_and_utc_instants() -> None:
+    site = {"single": {"time": "2024-03-05 09:00:00", "zone_type": 1}}
+    device = {"single": {"time": "2024-03-05 09:00:00", "zone_type": 2}}
+
+    [at_site] = timing.occurrences(site, site_tz="Asia/Shanghai")
+    [on_devices] = timing.occurrences(device)
+
+    assert at_site.as_json() == {
+        "wall_time": "2024-03-05 09:00:00",
+        "earliest": "2024-03-05T01:00:00+00:00",
+        "latest": "2024-03-05T01:00:00+00:00",
+    }
+    assert on_devices.as_json() == {
+        "wall_time": "2024-03-05 09:00:00",
+        "earliest": "2024-03-04T19:00:00+00:00",  # 09:00 at UTC+14
+        "latest": "2024-03-05T21:00:00+00:00",  # 09:00 at UTC-12
+    }
+
+
 # --- occurrences: periodical ----------------------------------------------------------------------
 
 
