@@ -17,6 +17,7 @@ __all__ = [
     "EngageServiceError",
     "InvalidFieldError",
     "PaiEngagementApiError",
+    "PaiEngagementNotFoundError",
 ]
 
 
@@ -96,3 +97,7 @@ class PaiEngagementApiError(EngageServiceError):
     @property
     def error_code(self) -> int | str | None:
         return self.vendor_code
+
+
+class PaiEngagementNotFoundError(PaiEngagementApiError):
+    """The schedule does not exist (HTTP 404, or ErrorCode 404 in a 200 envelope): deleted, or a wrong id."""

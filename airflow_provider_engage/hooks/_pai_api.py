@@ -25,7 +25,7 @@ from airflow_provider_engage.connections import (
 )
 from airflow_provider_engage.connections import base_url as url_of_host
 from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import PaiEngagementApiError
+from airflow_provider_engage.exceptions import PaiEngagementApiError, PaiEngagementNotFoundError
 from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks._acs3 import API_VERSION
 from airflow_provider_engage.hooks._api import (
@@ -67,6 +67,7 @@ FIELD_NAMES = {
 }
 _KEYWORDS = {api_name: keyword for keyword, api_name in FIELD_NAMES.items()}
 
+NOT_FOUND = 404  # the gateway's HTTP status and the ROA envelope's ErrorCode alike
 CODE_MEANINGS: dict[int | str, str] = {
     400: "invalid request format or missing required parameters",
     403: "access denied: insufficient permissions or an invalid API key",
@@ -115,7 +116,9 @@ class PaiDialect:
             meaning=CODE_MEANINGS.get(code) if code is not None else None,
             may_have_taken_effect=may_have_taken_effect,
         )
-        return PaiEngagementApiError(
+        not_found = NOT_FOUND in (code, problem.status)
+        cls = PaiEngagementNotFoundError if not_found else PaiEngagementApiError
+        return cls(
             text,
             operation=call.operation,
             status_code=problem.status,

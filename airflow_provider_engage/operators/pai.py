@@ -30,7 +30,6 @@ __all__ = ["PaiCreateScheduleOperator", "PaiDeleteScheduleOperator"]
 DEFAULT_CONN_ID = "pai_engagement_default"
 UI_COLOR = "#fff1e6"
 NEXT_SENDINGS_KEY = "next_sendings"
-NOT_FOUND_STATUS = 404
 
 # The keyword arguments of PaiEngagementHook.create_schedule, in the seed's order.
 SCHEDULE_FIELDS = (
@@ -269,7 +268,7 @@ class PaiDeleteScheduleOperator(BaseOperator):
 
     def execute(self, context: Context) -> None:
         from airflow_provider_engage.errors import InvalidFieldError
-        from airflow_provider_engage.exceptions import PaiEngagementApiError
+        from airflow_provider_engage.exceptions import PaiEngagementNotFoundError
 
         with refuse_bad_input():
             if not self.schedule_id:
@@ -277,8 +276,8 @@ class PaiDeleteScheduleOperator(BaseOperator):
         hook = _pai_hook(self.pai_engagement_conn_id)
         try:
             hook.delete_schedule(self.schedule_id)
-        except PaiEngagementApiError as err:
-            if not (self.missing_ok and NOT_FOUND_STATUS in (err.status_code, err.vendor_code)):
+        except PaiEngagementNotFoundError:
+            if not self.missing_ok:
                 raise
             self.log.info("PAI plan %s does not exist; nothing to delete", self.schedule_id)
             return

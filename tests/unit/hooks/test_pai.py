@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
 from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import PaiEngagementApiError
+from airflow_provider_engage.exceptions import PaiEngagementApiError, PaiEngagementNotFoundError
 from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 
@@ -204,6 +204,25 @@ def test_a_non_zero_error_code_is_an_error_even_on_http_200(
     assert "[request id rid-400]" in str(error)
     assert len(httpserver.log) == 1
     assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("status", "answer"),
+    [
+        (200, {"Data": None, "ErrorCode": 404, "ErrorMessage": "Id: no schedule 's1'", "RequestId": "r"}),
+        (404, {"Code": "InvalidSchedule.NotFound", "Message": "no such schedule", "RequestId": "r"}),
+    ],
+)
+def test_an_unknown_schedule_is_its_own_error(
+    roa: PaiEngagementHook, httpserver: HTTPServer, status: int, answer: dict[str, Any]
+) -> None:
+    httpserver.expect_request("/api/v2/schedules/s1").respond_with_json(answer, status=status)
+
+    with pytest.raises(PaiEngagementNotFoundError) as caught:
+        roa.delete_schedule("s1")
+
+    assert isinstance(caught.value, PaiEngagementApiError)
+    assert len(httpserver.log) == 1
 
 
 def test_a_refused_key_is_403_and_not_retried(

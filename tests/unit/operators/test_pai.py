@@ -10,7 +10,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.exceptions import PaiEngagementApiError
+from airflow_provider_engage.exceptions import PaiEngagementNotFoundError
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator, PaiDeleteScheduleOperator
 from tests.helpers import TaskInstanceStandIn, connection, service_requests
@@ -143,5 +143,5 @@ def test_delete_removes_the_plan_and_tolerates_a_missing_one(roa: EmulatorContro
     PaiDeleteScheduleOperator(task_id="delete", schedule_id=schedule_id).execute({})
 
     assert roa.state()["pai"]["schedules"] == 0
-    with pytest.raises(PaiEngagementApiError):
+    with pytest.raises(PaiEngagementNotFoundError):
         PaiDeleteScheduleOperator(task_id="delete", schedule_id=schedule_id, missing_ok=False).execute({})
