@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 
 from airflow_provider_engage.operators.engagelab import (
     EngageLabCreateScheduleOperator,

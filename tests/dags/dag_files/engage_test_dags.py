@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 
 from airflow_provider_engage.operators.engagelab import (
     EngageLabCreateScheduleOperator,
@@ -22,7 +22,7 @@ from airflow_provider_engage.operators.engagelab import (
     EngageLabUpdateScheduleOperator,
     EngageLabUpsertPushPlanOperator,
 )
-from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator
+from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator, PaiDeleteScheduleOperator
 
 PUSH = {
     "from": "push",
@@ -99,6 +99,13 @@ def engage_test_campaign() -> None:
         sign_name="MyApp",
     )
 
+    pai_throwaway = PaiCreateScheduleOperator(
+        task_id="pai_throwaway", group_id="group-12345", name="Throwaway_SMS", template_code="SMS_X"
+    )
+    pai_delete = PaiDeleteScheduleOperator(
+        task_id="pai_delete", schedule_id="{{ ti.xcom_pull(task_ids='pai_throwaway') }}"
+    )
+
     @task
     def collect(ti: Any = None, data_interval_end: pendulum.DateTime | None = None) -> None:
         write_out(
@@ -116,7 +123,8 @@ def engage_test_campaign() -> None:
     plan >> [single, mapped, bulk, throwaway, pai]
     single >> pause
     throwaway >> delete
-    [pause, delete, mapped, bulk, pai] >> collect()
+    pai_throwaway >> pai_delete
+    [pause, delete, mapped, bulk, pai, pai_delete] >> collect()
 
 
 engage_test_campaign()
