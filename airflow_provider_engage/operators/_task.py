@@ -8,7 +8,7 @@ run (``execute()`` called directly, as in tests, has no task instance).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -47,3 +47,30 @@ def xcom_push(context: Context, key: str, value: Any) -> None:
     ti = context.get("ti")
     if ti is not None:
         ti.xcom_push(key=key, value=value)
+
+
+def delete_allowing_missing(
+    delete: Callable[[str], None],
+    schedule_id: str,
+    not_found: type[Exception],
+    *,
+    missing_ok: bool,
+    what: str,
+    log_info: Callable[..., object],
+) -> None:
+    """Delete through ``delete`` (which builds its hook only when called); a missing one is fine if allowed.
+
+    Deleting is the usual clean-up after a campaign and the usual step to repeat on a retry, so a
+    schedule that is already gone is success unless the DAG asks otherwise.
+    """
+    with refuse_bad_input():
+        if not schedule_id:
+            raise InvalidFieldError("schedule_id", "is required")
+    try:
+        delete(schedule_id)
+    except not_found:
+        if not missing_ok:
+            raise
+        log_info("%s %s does not exist (already deleted, or expired); nothing to do", what, schedule_id)
+        return
+    log_info("Deleted %s %s", what, schedule_id)

@@ -19,7 +19,13 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowFailExc
 from airflow_provider_engage import schedules, timing, validation
 from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.links import CONSOLE_URL_KEY, EngageLabScheduleLink, engagelab_console_url
-from airflow_provider_engage.operators._task import is_retry, refuse_bad_input, task_key, xcom_push
+from airflow_provider_engage.operators._task import (
+    delete_allowing_missing,
+    is_retry,
+    refuse_bad_input,
+    task_key,
+    xcom_push,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -491,20 +497,14 @@ class EngageLabDeleteScheduleOperator(BaseOperator):
     def execute(self, context: Context) -> None:
         from airflow_provider_engage.exceptions import EngageLabNotFoundError
 
-        with refuse_bad_input():
-            if not self.schedule_id:
-                raise InvalidFieldError("schedule_id", "is required")
-        hook = _engagelab_hook(self.engagelab_conn_id)
-        try:
-            hook.delete_schedule(self.schedule_id)
-        except EngageLabNotFoundError:
-            if not self.missing_ok:
-                raise
-            self.log.info(
-                "Schedule %s does not exist (already deleted or expired); nothing to do", self.schedule_id
-            )
-            return
-        self.log.info("Deleted schedule %s", self.schedule_id)
+        delete_allowing_missing(
+            lambda schedule_id: _engagelab_hook(self.engagelab_conn_id).delete_schedule(schedule_id),
+            self.schedule_id,
+            EngageLabNotFoundError,
+            missing_ok=self.missing_ok,
+            what="EngageLab schedule",
+            log_info=self.log.info,
+        )
 
 
 class EngageLabUpsertPushPlanOperator(BaseOperator):

@@ -18,7 +18,12 @@ from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperat
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.links import CONSOLE_URL_KEY, PaiScheduleLink, pai_console_url
-from airflow_provider_engage.operators._task import is_retry, refuse_bad_input, xcom_push
+from airflow_provider_engage.operators._task import (
+    delete_allowing_missing,
+    is_retry,
+    refuse_bad_input,
+    xcom_push,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -267,18 +272,13 @@ class PaiDeleteScheduleOperator(BaseOperator):
         self.pai_engagement_conn_id = pai_engagement_conn_id
 
     def execute(self, context: Context) -> None:
-        from airflow_provider_engage.errors import InvalidFieldError
         from airflow_provider_engage.exceptions import PaiEngagementNotFoundError
 
-        with refuse_bad_input():
-            if not self.schedule_id:
-                raise InvalidFieldError("schedule_id", "is required")
-        hook = _pai_hook(self.pai_engagement_conn_id)
-        try:
-            hook.delete_schedule(self.schedule_id)
-        except PaiEngagementNotFoundError:
-            if not self.missing_ok:
-                raise
-            self.log.info("PAI plan %s does not exist; nothing to delete", self.schedule_id)
-            return
-        self.log.info("Deleted PAI plan %s", self.schedule_id)
+        delete_allowing_missing(
+            lambda schedule_id: _pai_hook(self.pai_engagement_conn_id).delete_schedule(schedule_id),
+            self.schedule_id,
+            PaiEngagementNotFoundError,
+            missing_ok=self.missing_ok,
+            what="PAI plan",
+            log_info=self.log.info,
+        )

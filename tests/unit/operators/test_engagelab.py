@@ -545,3 +545,10 @@ def test_upsert_refuses_bad_plan_ids_before_sending(
         )
 
     assert service_requests(engagelab_conn) == {}
+
+
+def test_delete_without_an_id_is_refused_before_any_request(engagelab_conn: EmulatorControl, ti) -> None:
+    with pytest.raises(AirflowFailException, match="nothing was sent: schedule_id: is required"):
+        EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="").execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
