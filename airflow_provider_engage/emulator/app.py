@@ -44,17 +44,21 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
 
     app = FastAPI(title="engage-emulator", lifespan=lifespan)
     app.state.emulator = emulator
-    app.include_router(
+    routers = [
         engagelab_routes.build_router(
             emulator.engagelab,
             config.credentials,
             legacy_msgids=config.legacy_msgids,
             get_as_array=config.get_as_array,
-        )
-    )
-    app.include_router(pai_routes.build_router(emulator.pai, config.credentials))
-    app.include_router(control.build_router(emulator))
-    app.add_middleware(TrafficMiddleware, emulator=emulator, router=app.router)
+        ),
+        pai_routes.build_router(emulator.pai, config.credentials),
+        control.build_router(emulator),
+    ]
+    for router in routers:
+        app.include_router(router)
+    # The routers' own routes, not app.router's: FastAPI may wrap included routers lazily.
+    routes = [route for router in routers for route in router.routes]
+    app.add_middleware(TrafficMiddleware, emulator=emulator, routes=routes)
     return app
 
 

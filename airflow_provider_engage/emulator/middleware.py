@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.responses import Response
-from starlette.routing import Match, Router
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_provider_engage.emulator.core import Emulator
@@ -36,10 +37,11 @@ _PAI_CODE_OF_STATUS = {500: "InternalError", 503: "ServiceUnavailable", 429: "Th
 class TrafficMiddleware:
     """Counts every request by route and status; throttles and injects faults on service paths."""
 
-    def __init__(self, app: ASGIApp, *, emulator: Emulator, router: Router) -> None:
+    def __init__(self, app: ASGIApp, *, emulator: Emulator, routes: Sequence[BaseRoute]) -> None:
+        """``routes``: the services' and control API's own routes, whose templates name the counts."""
         self.app = app
         self.emulator = emulator
-        self.router = router
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +93,7 @@ class TrafficMiddleware:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
 
     def _route_of(self, scope: Scope) -> str:
-        for candidate in self.router.routes:
+        for candidate in self.routes:
             match, _ = candidate.matches(scope)
             if match is not Match.NONE:
                 return str(getattr(candidate, "path", scope["path"]))
