@@ -1,17 +1,27 @@
 # The two commands: `make demo` and `make test`. Both create .venv when it is missing and
 # install the project with the pinned constraints, so a fresh clone needs only Python 3.11 and make.
+# `make test` also runs the whole suite once more under Airflow 2.11 (.venv-airflow2), the oldest
+# Airflow the provider supports.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := constraints/constraints-3.11.txt
 INSTALLED := $(VENV)/.installed
+VENV2 := .venv-airflow2
+CONSTRAINTS2 := constraints/constraints-3.11-airflow-2.11.txt
+INSTALLED2 := $(VENV2)/.installed
 PIP_FLAGS := --disable-pip-version-check --no-input -q
 
-.PHONY: demo test lint types unit install constraints clean
+.PHONY: demo test lint types unit unit-airflow2 install constraints clean
 
 $(INSTALLED): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[dev,emulator]'
+	touch $@
+
+$(INSTALLED2): pyproject.toml $(CONSTRAINTS2)
+	test -x $(VENV2)/bin/python || $(PYTHON) -m venv $(VENV2)
+	$(VENV2)/bin/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS2) 'apache-airflow==2.11.2' -e '.[dev,emulator]'
 	touch $@
 
 install: $(INSTALLED)
@@ -30,16 +40,24 @@ types: $(INSTALLED)
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest
 
-test: lint types unit
+unit-airflow2: $(INSTALLED2)
+	$(VENV2)/bin/python -m pytest -p no:cacheprovider -W ignore::DeprecationWarning
+
+test: lint types unit unit-airflow2
 
 # Re-resolve the pins from scratch (needs the package registry).
 constraints:
-	rm -rf /tmp/engage-constraints-venv
-	$(PYTHON) -m venv /tmp/engage-constraints-venv
-	/tmp/engage-constraints-venv/bin/pip install $(PIP_FLAGS) 'apache-airflow==3.3.2' -e '.[dev,emulator]'
-	{ echo "# Pinned versions for Python 3.11, resolved from apache-airflow==3.3.2 with every extra of this"; \
-	  echo "# project (pip freeze of a fresh venv). Regenerate with: make constraints"; \
-	  /tmp/engage-constraints-venv/bin/pip freeze --exclude-editable | grep -v '^airflow-provider-engage'; } > $(CONSTRAINTS)
+	$(call resolve,apache-airflow==3.3.2,$(CONSTRAINTS),/tmp/engage-constraints-venv)
+	$(call resolve,apache-airflow==2.11.2,$(CONSTRAINTS2),/tmp/engage-constraints-venv2)
+
+define resolve
+	rm -rf $(3)
+	$(PYTHON) -m venv $(3)
+	$(3)/bin/pip install $(PIP_FLAGS) '$(1)' -e '.[dev,emulator]'
+	{ echo "# Pinned versions for Python 3.11 with $(1), resolved with every extra of this project."; \
+	  echo "# Regenerate with: make constraints"; \
+	  $(3)/bin/pip freeze --exclude-editable | grep -v '^airflow-provider-engage'; } > $(2)
+endef
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) $(VENV2) .mypy_cache .pytest_cache .ruff_cache build dist .demo
