@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_engage import timing
+from airflow_provider_engage import timing, validation
 from airflow_provider_engage.errors import InvalidFieldError
 
 IDEMPOTENCY_MARKER = "airflow_idempotency_key"
@@ -74,18 +74,20 @@ def stamp_idempotency_key(body: Mapping[str, Any], key: str) -> dict[str, Any]:
     return stamped
 
 
-def idempotency_key_of(schedule: Mapping[str, Any]) -> str | None:
-    """The key an earlier try stamped on ``schedule``, or ``None`` for schedules made elsewhere."""
+def idempotency_keys_of(schedule: Mapping[str, Any]) -> set[str]:
+    """Where an earlier try may have stamped its key: ``custom_args`` marker and ``request_id``.
+
+    Both are returned, whatever their form, so a key the DAG author chose matches as well as a
+    derived one; the caller looks for its own key among them.
+    """
     push = schedule.get("push")
     if not isinstance(push, Mapping):
-        return None
+        return set()
     custom_args = push.get("custom_args")
-    if isinstance(custom_args, Mapping) and isinstance(custom_args.get(IDEMPOTENCY_MARKER), str):
-        return str(custom_args[IDEMPOTENCY_MARKER])
-    request_id = push.get("request_id")
-    if isinstance(request_id, str) and request_id.startswith(KEY_PREFIX):
-        return request_id
-    return None
+    candidates = [push.get("request_id")]
+    if isinstance(custom_args, Mapping):
+        candidates.append(custom_args.get(IDEMPOTENCY_MARKER))
+    return {candidate for candidate in candidates if isinstance(candidate, str) and candidate}
 
 
 def build_trigger(
@@ -194,7 +196,12 @@ def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str,
 
 
 def check_update(changes: Mapping[str, Any], *, mode: str) -> None:
-    """Refuse an update that cannot be sent whatever the current schedule is."""
+    """Refuse, before the current schedule is even read, an update that cannot be right.
+
+    Whatever the current schedule holds: the mode, which parts are given, the new name, the
+    type of ``enabled``, the shape of ``push`` and ``trigger`` and the form of every time in it.
+    What depends on the current schedule (switching kinds, the merged whole) is checked later.
+    """
     if mode not in UPDATE_MODES:
         raise InvalidFieldError("mode", f"must be 'merge' or 'replace', got {mode!r}")
     given = [part for part in SCHEDULE_PARTS if changes.get(part) is not None]
@@ -209,6 +216,32 @@ def check_update(changes: Mapping[str, Any], *, mode: str) -> None:
             f"mode='replace' sends a complete schedule, so name, enabled, trigger and push are all "
             f"required; missing: {', '.join(missing)}",
         )
+    if "name" in given:
+        validation.check_schedule_name(changes["name"])
+    if "enabled" in given and not isinstance(changes["enabled"], bool):
+        raise InvalidFieldError("enabled", f"must be true or false, got {changes['enabled']!r}")
+    if "push" in given and not isinstance(changes["push"], Mapping):
+        raise InvalidFieldError("push", f"must be an object, got {type(changes['push']).__name__}")
+    if "trigger" in given:
+        _check_trigger_forms(changes["trigger"])
+
+
+def _check_trigger_forms(trigger: object) -> None:
+    """The shape of a (partial) trigger and the form of each time in it, in any zone_type."""
+    if not isinstance(trigger, Mapping):
+        raise InvalidFieldError("trigger", f"must be an object, got {type(trigger).__name__}")
+    kind = trigger_kind(trigger)
+    if kind is None:
+        raise InvalidFieldError("trigger", "must hold exactly one of 'single' and 'periodical'")
+    body = trigger[kind]
+    if not isinstance(body, Mapping):
+        raise InvalidFieldError(f"trigger.{kind}", f"must be an object, got {type(body).__name__}")
+    for key in ("time",) if kind == "single" else ("start", "end"):
+        if body.get(key) is not None:
+            # The device form accepts exactly what the site form does; it converts nothing.
+            timing.format_wall_clock(body[key], field=f"trigger.{kind}.{key}")
+    if kind == "periodical" and isinstance(body.get("time"), str):
+        timing.parse_api_time(body["time"], field="trigger.periodical.time")
 
 
 def updated_schedule(
@@ -238,7 +271,12 @@ def updated_schedule(
             _refuse_switch(current_trigger, value)
         existing = body[part]
         if mode == "merge" and isinstance(value, Mapping) and isinstance(existing, Mapping):
-            body[part] = deep_merge(existing, value)
+            merged = deep_merge(existing, value)
+            if part == "push" and value.get("to") is not None:
+                # An audience is one choice, not keys to combine: merging {"tag": [...]} into
+                # {"registration_id": [...]} would reach people the author did not name.
+                merged["to"] = copy.deepcopy(value["to"])
+            body[part] = merged
         else:
             body[part] = copy.deepcopy(value)
     return body

@@ -33,6 +33,7 @@ __all__ = [
     "check_plan_msg_query",
     "check_push",
     "check_schedule",
+    "check_schedule_name",
 ]
 
 # Vendor codes answered for each family of rules.
@@ -143,7 +144,7 @@ def check_schedule(
     for key in ("name", "enabled", "trigger", "push"):
         if key not in body or body[key] is None:
             _fail(key, "is required (a schedule is always sent whole)", SCHEDULE_INVALID)
-    _check_schedule_name(body["name"])
+    check_schedule_name(body["name"])
     enabled = body["enabled"]
     if not isinstance(enabled, bool):
         _fail("enabled", f"must be true or false, got {enabled!r}", SCHEDULE_INVALID)
@@ -153,7 +154,8 @@ def check_schedule(
     check_push(body["push"])
 
 
-def _check_schedule_name(name: object) -> None:
+def check_schedule_name(name: object) -> None:
+    """A schedule name alone (an update may change just the name)."""
     if not isinstance(name, str) or not name.strip():
         _fail("name", "must be a non-empty string", SCHEDULE_INVALID)
     size = len(name.encode("utf-8"))

@@ -57,20 +57,16 @@ def _find_created(hook: EngageLabHook, keys: Iterable[str]) -> dict[str, str]:
     wanted = set(keys)
     found: dict[str, str] = {}
     for schedule in hook.iter_schedules():
-        key = schedules.idempotency_key_of(schedule)
-        if key in wanted and "schedule_id" in schedule:
-            found[key] = str(schedule["schedule_id"])
-            if len(found) == len(wanted):
-                break
+        for key in schedules.idempotency_keys_of(schedule) & wanted:
+            if "schedule_id" in schedule:
+                found[key] = str(schedule["schedule_id"])
+        if len(found) == len(wanted):
+            break
     return found
 
 
-def _create_or_reattach(hook: EngageLabHook, body: Mapping[str, Any], key: str, *, look_first: bool) -> str:
-    """Create the schedule once: look for an earlier try's first on a retry, and after a lost answer."""
-    if look_first:
-        earlier = _find_created(hook, [key]).get(key)
-        if earlier:
-            return earlier
+def _create_once(hook: EngageLabHook, body: Mapping[str, Any], key: str) -> str:
+    """Create the schedule; after a lost answer, re-attach to it if it took effect after all."""
     from airflow_provider_engage.exceptions import EngageLabApiError
 
     try:
@@ -87,8 +83,21 @@ def _create_or_reattach(hook: EngageLabHook, body: Mapping[str, Any], key: str, 
         ) from err
 
 
-def _schedule_body(spec: Mapping[str, Any], *, site_tz: str, now: pendulum.DateTime) -> dict[str, Any]:
-    """A complete, checked create body from one set of operator arguments (or one bulk item)."""
+# Every argument a bulk item may carry: the create operator's, so one item reads like one task.
+ITEM_KEYS = frozenset(
+    {"name", "push", "trigger", "send_at", "zone_type", "start", "end", "time", "time_unit", "point"}
+    | {"idempotency_key"}
+)
+
+
+def _schedule_body(spec: Mapping[str, Any], *, site_tz: str) -> dict[str, Any]:
+    """A complete create body from one set of operator arguments (or one bulk item), checked in
+    every way that does not depend on the clock (that waits until a create is really due)."""
+    unknown = sorted(set(spec) - ITEM_KEYS)
+    if unknown:
+        raise InvalidFieldError(
+            unknown[0], f"is not an argument of a schedule; known: {', '.join(sorted(ITEM_KEYS))}"
+        )
     trigger = schedules.build_trigger(
         trigger=spec.get("trigger"),
         send_at=spec.get("send_at"),
@@ -101,8 +110,17 @@ def _schedule_body(spec: Mapping[str, Any], *, site_tz: str, now: pendulum.DateT
         site_tz=site_tz,
     )
     body = {"name": spec.get("name"), "enabled": True, "trigger": trigger, "push": spec.get("push")}
-    validation.check_schedule(body, creating=True, site_tz=site_tz, now=now)
+    validation.check_schedule(body, creating=True, site_tz=site_tz)
     return body
+
+
+def _check_due(body: Mapping[str, Any], *, site_tz: str, now: pendulum.DateTime) -> None:
+    """The rules against the clock (not in the past, at most a year ahead), just before creating.
+
+    Checked only once no earlier try's create was found: a retry that runs after the send time
+    must find what it created, not refuse it as being in the past.
+    """
+    timing.validate_trigger(body["trigger"], site_tz=site_tz, now=now)
 
 
 class EngageLabCreateScheduleOperator(BaseOperator):
@@ -200,10 +218,24 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         site_tz = hook.site_timezone
         now = pendulum.now("UTC")
         with refuse_bad_input():
-            body = _schedule_body(self._spec(), site_tz=site_tz, now=now)
+            body = _schedule_body(self._spec(), site_tz=site_tz)
         key = self.idempotency_key or task_key(context)
-        stamped = schedules.stamp_idempotency_key(body, key)
-        schedule_id = _create_or_reattach(hook, stamped, key, look_first=is_retry(context))
+        retry = is_retry(context)
+        schedule_id = _find_created(hook, [key]).get(key) if retry else None
+        if schedule_id:
+            self.log.info("Re-attached to schedule %s, created by an earlier try", schedule_id)
+        else:
+            try:
+                with refuse_bad_input():
+                    _check_due(body, site_tz=site_tz, now=now)
+            except AirflowFailException as err:
+                if retry:  # the service lists unexpired schedules only, so a fired one cannot be found
+                    raise AirflowFailException(
+                        f"This retry found no unexpired schedule with idempotency key {key}: an earlier "
+                        f"try may have created it and it has fired already. This try sent nothing. {err}"
+                    ) from err
+                raise
+            schedule_id = _create_once(hook, schedules.stamp_idempotency_key(body, key), key)
         self.log.info("Schedule %s (%s) exists, idempotency key %s", schedule_id, body["name"], key)
         xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, schedule_id))
         upcoming = schedules.occurrences_for_xcom(
@@ -304,13 +336,13 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         self.progress_interval = progress_interval
         self.engagelab_conn_id = engagelab_conn_id
 
-    def _bodies(self, items: list[Any], site_tz: str, now: pendulum.DateTime) -> list[dict[str, Any]]:
-        bodies, problems = [], []
-        for index, item in enumerate(items):
+    @staticmethod
+    def _each_item(indices: Iterable[int], total: int, check: Callable[[int], Any]) -> list[Any]:
+        """``check(index)`` for every item; all refusals reported together, named by item."""
+        results, problems = [], []
+        for index in indices:
             try:
-                if not isinstance(item, Mapping):
-                    raise InvalidFieldError("", f"must be an object, got {type(item).__name__}")
-                bodies.append(_schedule_body(item, site_tz=site_tz, now=now))
+                results.append(check(index))
             except InvalidFieldError as err:
                 field = f"schedules[{index}].{err.field}".rstrip(".")
                 problems.append(InvalidFieldError(field, err.message, vendor_code=err.vendor_code))
@@ -318,9 +350,9 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             listed = "; ".join(str(problem) for problem in problems[:20])
             more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
             raise InvalidFieldError(
-                problems[0].field, f"{len(problems)} of {len(items)} schedules are invalid: {listed}{more}"
+                problems[0].field, f"{len(problems)} of {total} schedules are invalid: {listed}{more}"
             )
-        return bodies
+        return results
 
     def execute(self, context: Context) -> list[str]:
         from airflow_provider_engage.ratelimit import RateLimiter
@@ -328,8 +360,16 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         items = list(self.schedules or [])
         hook = _engagelab_hook(self.engagelab_conn_id, max_connections=self.max_workers)
         site_tz = hook.site_timezone
+        now = pendulum.now("UTC")
+
+        def body_of(index: int) -> dict[str, Any]:
+            item = items[index]
+            if not isinstance(item, Mapping):
+                raise InvalidFieldError("", f"must be an object, got {type(item).__name__}")
+            return _schedule_body(item, site_tz=site_tz)
+
         with refuse_bad_input():
-            bodies = self._bodies(items, site_tz, pendulum.now("UTC"))
+            bodies = self._each_item(range(len(items)), len(items), body_of)
         base_key = task_key(context)
         keys = [
             item.get("idempotency_key") or derived
@@ -342,6 +382,10 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
                 ids[index] = found.get(key)
             self.log.info("Retry: %d of %d schedules exist from an earlier try", len(found), len(items))
         todo = [index for index, existing in enumerate(ids) if existing is None]
+        with refuse_bad_input():
+            self._each_item(
+                todo, len(items), lambda index: _check_due(bodies[index], site_tz=site_tz, now=now)
+            )
         limiter = RateLimiter(self.requests_per_second)
         progress = _Progress(len(todo), self.log.info, self.progress_interval)
         errors: dict[int, EngageLabApiError] = {}

@@ -225,6 +225,34 @@ def test_retry_reattaches_to_the_schedule_an_earlier_try_created(engagelab_conn:
     assert retry.xcom["console_url"].endswith(created)
 
 
+def test_a_chosen_idempotency_key_also_reattaches(engagelab_conn: EmulatorControl) -> None:
+    first = create_op(send_at=tomorrow_at(9), idempotency_key="campaign_2026_11").execute(
+        {"ti": TaskInstanceStandIn()}
+    )
+    again = create_op(send_at=tomorrow_at(9), idempotency_key="campaign_2026_11").execute(
+        {"ti": TaskInstanceStandIn(try_number=2)}
+    )
+
+    assert again == first
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 1
+
+
+def test_a_retry_after_the_send_time_says_the_earlier_try_may_have_sent_it(
+    engagelab_conn: EmulatorControl,
+) -> None:
+    import time_machine
+
+    soon = pendulum.now("UTC").add(minutes=2)
+    create_op(send_at=soon).execute({"ti": TaskInstanceStandIn()})
+
+    with time_machine.travel(soon.add(minutes=3), tick=True):
+        engagelab_conn.advance(0)  # the emulator fires what the moved clock made due
+        with pytest.raises(AirflowFailException, match="may have created it and it has fired already"):
+            create_op(send_at=soon).execute({"ti": TaskInstanceStandIn(try_number=2)})
+
+    assert service_requests(engagelab_conn)["POST /v4/schedules"] == {"200": 1}
+
+
 def test_another_run_creates_its_own_schedule(engagelab_conn: EmulatorControl) -> None:
     first = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn(run_id="a")})
     second = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn(run_id="b", try_number=2)})
@@ -359,6 +387,29 @@ def test_bulk_lost_answers_are_resolved_without_duplicates(engagelab_conn: Emula
     assert engagelab_conn.state()["engagelab"]["schedules"] == 10
 
 
+def test_bulk_items_with_a_chosen_key_reattach_on_retry(engagelab_conn: EmulatorControl) -> None:
+    items = [{**item, "idempotency_key": f"segment-{index}"} for index, item in enumerate(segment_items(3))]
+    first = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute(
+        {"ti": TaskInstanceStandIn(task_id="bulk")}
+    )
+    again = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute(
+        {"ti": TaskInstanceStandIn(task_id="bulk", try_number=2)}
+    )
+
+    assert again == first
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 3
+
+
+def test_bulk_refuses_an_item_key_it_does_not_know(engagelab_conn: EmulatorControl, ti) -> None:
+    items = segment_items(2)
+    items[1]["zone_typ"] = 2
+
+    with pytest.raises(AirflowFailException, match=r"schedules\[1\]\.zone_typ: is not an argument"):
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
+
+
 def test_bulk_checks_every_item_before_sending_anything(engagelab_conn: EmulatorControl, ti) -> None:
     items = segment_items(5)
     items[1]["send_at"] = "2030-1-1 09:00:00"
@@ -446,6 +497,37 @@ def test_update_refuses_what_the_service_forbids_before_sending(
         update_op(schedule_id=schedule_id, **changes).execute({"ti": ti})
 
     assert "PUT /v4/schedules/{schedule_id}" not in service_requests(engagelab_conn)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "bad!name"}, "name"),
+        ({"enabled": "no"}, "enabled"),
+        ({"push": "all"}, "push"),
+        ({"trigger": {"single": {"time": "2030-1-1 09:00:00"}}}, "trigger.single.time"),
+        ({"trigger": {"single": {"time": pendulum.naive(2030, 1, 1, 9)}}}, "trigger.single.time"),
+        ({"trigger": {"periodical": {"time": "25:00:00"}}}, "trigger.periodical.time"),
+        ({"trigger": {"once": {}}}, "trigger"),
+    ],
+)
+def test_update_refuses_bad_changes_before_reading_the_schedule(
+    engagelab_conn: EmulatorControl, ti, changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(AirflowFailException, match=f"nothing was sent: {pytest_escape(field)}: "):
+        update_op(schedule_id="0eac1b80-c2ac-4b69-948b-c65b34b96512", **changes).execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
+
+
+def test_merge_replaces_the_audience_whole(engagelab_conn: EmulatorControl, ti) -> None:
+    schedule_id = created_schedule()  # to: registration ids
+
+    update_op(schedule_id=schedule_id, push={"to": {"tag": ["vip"]}}).execute({"ti": ti})
+
+    after = stored(schedule_id)
+    assert after["push"]["to"] == {"tag": ["vip"]}
+    assert after["push"]["body"] == PUSH["body"]
 
 
 def test_replace_refuses_an_incomplete_body_before_any_request(engagelab_conn: EmulatorControl, ti) -> None:
