@@ -1,8 +1,9 @@
 """Typed records read from EngageLab answers, and the tolerant readers that build them.
 
-Pure (stdlib only) so the hooks, triggers and the emulator share one reading of the msg-id
-list, whose shape changed over time: ``MsgIds`` of JSON strings since 2024-02-22, ``msgids`` of
-plain ids before, objects or ``msg_ids`` in some clients. Every variant yields the same records.
+Pure (no Airflow, no I/O; :mod:`~airflow_provider_engage.timing` reads the ``ts`` epoch) so
+that the hooks and the emulator share one reading of the msg-id list, whose shape changed over
+time: ``MsgIds`` of JSON strings since 2024-02-22, ``msgids`` of plain ids before, objects or
+``msg_ids`` in some clients. Every variant yields the same records.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from airflow_provider_engage.timing import epoch_seconds
+
 __all__ = ["MsgIdRecord", "read_msg_id_records", "read_plan_msg_ids"]
 
 _MSG_ID_LIST_KEYS = ("MsgIds", "msgids", "msg_ids", "msgIds")
-# A ``ts`` below this is in seconds, not milliseconds (1e11 ms is 1973; 1e11 s is year 5138).
-_SECONDS_BELOW = 100_000_000_000
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class MsgIdRecord:
         return self.error_code == 0
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON (XCom, trigger events)."""
+        """Plain JSON (XCom)."""
         return {
             "msg_id": self.msg_id,
             "ok": self.ok,
@@ -99,9 +100,7 @@ def _read_item(item: Any) -> MsgIdRecord:
 def _instant(ts: Any) -> datetime | None:
     if ts is None or ts == "" or isinstance(ts, bool):
         return None
-    number = float(ts)
-    seconds = number if abs(number) < _SECONDS_BELOW else number / 1000
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    return datetime.fromtimestamp(epoch_seconds(float(ts)), tz=UTC)
 
 
 def read_plan_msg_ids(payload: Any) -> dict[str, list[str]]:

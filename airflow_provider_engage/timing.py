@@ -1,8 +1,8 @@
 """Every rule about time the provider keeps: API formats, zones, occurrences and trigger checks.
 
-Operators turn what a DAG author has into the APIs' strings here, sensors learn here when a
-schedule should fire, and the emulator fires schedules by the same rules, so the three never
-disagree. Pure and quick to import: pendulum and the shared error, no Airflow.
+Operators and hooks turn what a DAG author has into the APIs' strings here, the preview command
+says here when a schedule will fire, and the emulator fires schedules by the same rules, so they
+never disagree. Pure and quick to import: pendulum and the shared error, no Airflow.
 
 The rules (``docs/timing.md`` tells users the same):
 
@@ -13,7 +13,9 @@ The rules (``docs/timing.md`` tells users the same):
   repeats means its first, earlier instant.
 - EngageLab zone_type 1 wall clocks are in the site's zone; zone_type 2 wall clocks are each
   device's own, so one occurrence arrives from UTC+14 (``earliest``) to UTC-12 (``latest``).
-- PAI plans are in UTC+8; :func:`pai_repeat_count` is the one reading of RepeatTimes.
+- PAI plans are in UTC+8; :func:`format_pai_time` is the one conversion of ExecuteTime/EndTime
+  and :func:`pai_repeat_count` the one reading of RepeatTimes.
+- An integer epoch of 10**11 or more is milliseconds, below it seconds (:func:`epoch_seconds`).
 """
 
 from __future__ import annotations
@@ -56,10 +58,11 @@ WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # index == date.we
 PAI_NEVER, PAI_HOUR, PAI_DAY, PAI_WEEK, PAI_MONTH = range(5)
 PAI_REPEAT_FOREVER = -1
 EPOCH_MILLIS_FROM = 10**11
-"""Integer EndTimes at or above this are epoch milliseconds, below it epoch seconds.
+"""Epoch numbers (PAI EndTime, EngageLab ``ts``) this large or larger are milliseconds, smaller
+ones seconds.
 
-10**11 seconds is the year 5138 and 10**11 milliseconds is March 1973, so no date a plan can
-use falls on the wrong side.
+10**11 seconds is the year 5138 and 10**11 milliseconds is March 1973, so no date a plan or a
+push can carry falls on the wrong side.
 """
 
 _DATETIME_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
@@ -67,6 +70,7 @@ _TIME_TEXT = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})")
 _DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _COMPACT_DATE_TEXT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _OFFSET_TEXT = re.compile(r"([+-])([0-9]{2}):([0-9]{2})")
+_EPOCH_TEXT = re.compile(r"[0-9]+")
 _MONTH_DAY_TEXT = re.compile(r"[0-9]{2}")
 _PAI_FIXED_STEPS = {
     PAI_NEVER: dt.timedelta(0),
@@ -168,6 +172,43 @@ def format_compact_date(value: dt.date | dt.datetime | str, tz: ZoneLike, *, fie
     if isinstance(value, str) and _COMPACT_DATE_TEXT.fullmatch(value):
         value = parse_compact_date(value, field=field)
     return format_api_date(value, tz, field=field).replace("-", "")
+
+
+def epoch_seconds(number: float) -> float:
+    """Seconds since the epoch for a number that is seconds or milliseconds (:data:`EPOCH_MILLIS_FROM`)."""
+    return number / 1000 if abs(number) >= EPOCH_MILLIS_FROM else number
+
+
+def format_pai_time(value: str | int | dt.date | dt.datetime | None, *, field: str) -> str | int | None:
+    """What PAI's ExecuteTime and EndTime take, for what a DAG author has.
+
+    - None stays None (not sent) and ``""`` stays ``""`` (ExecuteTime: send now);
+    - an int, or a string of ASCII digits (what a template renders for an epoch), becomes an int
+      epoch (seconds, or milliseconds from :data:`EPOCH_MILLIS_FROM`; only EndTime takes one);
+    - a ``date`` or a strict ``yyyy-MM-dd`` string becomes ``yyyy-MM-dd`` (EndTime: through that
+      day);
+    - an aware datetime, an ISO-8601 string with an offset or an API ``yyyy-MM-dd HH:mm:ss``
+      string (meaning UTC+8) becomes the API's ``yyyy-MM-dd HH:mm:ss`` in UTC+8.
+
+    Naive datetimes, ISO strings without an offset and anything else raise
+    :class:`InvalidTimeError` naming ``field``. Which field takes which form is the
+    validation's to say.
+    """
+    if value is None or value == "":
+        return None if value is None else ""
+    if isinstance(value, bool):
+        raise InvalidTimeError(field, f"expected a time, a date or an epoch, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidTimeError(field, f"an epoch must not be negative, got {value}")
+        return value
+    if isinstance(value, str) and _EPOCH_TEXT.fullmatch(value):
+        return int(value)
+    if isinstance(value, str) and _DATE_TEXT.fullmatch(value):
+        return parse_api_date(value, field=field).isoformat()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return format_api_datetime(value, PAI_TZ, field=field)
 
 
 def to_utc(value: dt.datetime | str, *, field: str = "time") -> DateTime:
@@ -575,9 +616,8 @@ def _pai_first(execute_time: str | dt.datetime | None, now: dt.datetime | None) 
 def _pai_end(end_time: str | dt.datetime | dt.date | int) -> DateTime:
     """The last instant a plan may send at: a date means through its whole day (UTC+8)."""
     if isinstance(end_time, int) and not isinstance(end_time, bool):
-        seconds = end_time / 1000 if end_time >= EPOCH_MILLIS_FROM else end_time
         try:
-            return pendulum.from_timestamp(seconds).in_timezone(PAI_TZ)
+            return pendulum.from_timestamp(epoch_seconds(end_time)).in_timezone(PAI_TZ)
         except (OverflowError, OSError, ValueError) as err:
             raise InvalidTimeError("EndTime", f"epoch {end_time} is out of range") from err
     if isinstance(end_time, str) and _DATE_TEXT.fullmatch(end_time):

@@ -1,1 +1,1 @@
-"""Hooks: one method per API endpoint, sync (requests) and async (aiohttp)."""
+"""Hooks: one method per API endpoint, sent with requests."""

@@ -1,15 +1,16 @@
 """What a call is, independent of the HTTP library that sends it.
 
 Each endpoint is a function returning an :class:`ApiCall` (method, path, query, JSON body,
-whether it creates, and how to read the answer). The sync hooks send calls with requests and the
-async hooks with aiohttp; both use the same calls and the same vendor reading of answers
-(``interpret``), so the endpoint table exists once. No I/O here.
+whether it creates, and how to read the answer). The hooks send calls with requests. Nothing here
+depends on the HTTP library, so that an async (aiohttp) twin of the transport could reuse the
+same calls and the same vendor reading of answers (``interpret``); no such twin exists yet. No
+I/O here.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
@@ -39,7 +40,7 @@ __all__ = [
     "FailedAttempt",
     "Timeouts",
     "decode_body",
-    "header_value",
+    "iter_pages",
     "path_id",
     "segment",
     "whole_number",
@@ -98,10 +99,53 @@ def whole_number(value: object, field: str, *, low: int) -> int:
     return value
 
 
-def header_value(headers: Mapping[str, str], name: str) -> str | None:
-    """A response header by case-insensitive name, whatever mapping the library gives."""
-    wanted = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+def iter_pages(
+    fetch: Callable[[int], Mapping[str, Any]],
+    *,
+    items: str,
+    page_size: int,
+    item_id: str | None = None,
+    total: str | None = None,
+    size: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every item of a paged list; ``fetch(n)`` answers page ``n`` (from 1), items under ``items``.
+
+    Ends at an empty page or a short one (fewer than ``page_size``, or than the page size the
+    answer states under ``size`` when the service allows fewer), or once the answer's count under
+    ``total`` has been seen. A page count the service states is not trusted (EngageLab's own
+    example gives 5 pages of 50 for 1000 schedules). Items whose ``item_id`` was already given
+    (a list that shifted between pages) are skipped, and a page that brings nothing new ends the
+    walk, so a service that ignores the page number cannot loop it forever.
+    """
+    number, seen, given = 1, 0, set()
+    while True:
+        answer = fetch(number)
+        page = [item for item in answer.get(items) or [] if item]
+        fresh = 0
+        for item in page:
+            key = item.get(item_id) if item_id else None
+            if key is not None and key in given:
+                continue
+            if key is not None:
+                given.add(key)
+            fresh += 1
+            yield item
+        seen += len(page)
+        full = min(page_size, _count(answer.get(size)) or page_size) if size else page_size
+        expected = _count(answer.get(total)) if total else None
+        if len(page) < full or not fresh or (expected is not None and seen >= expected):
+            return
+        number += 1
+
+
+def _count(value: object) -> int | None:
+    """A count an answer states (an int or a string of digits), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def decode_body(raw: bytes) -> Any:
@@ -125,14 +169,12 @@ class ApiProblem(Exception):
         status: int | None = None,
         vendor_code: int | str | None = None,
         request_id: str | None = None,
-        transport: Transport | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.vendor_code = vendor_code
         self.request_id = request_id
-        self.transport = transport
 
 
 class Dialect(Protocol):
@@ -175,7 +217,7 @@ def describe_failure(
 
 
 class ConnectionLike(Protocol):
-    """What the hooks read from an Airflow connection (sync or async)."""
+    """What the hooks read from an Airflow connection."""
 
     host: str | None
     port: int | None
@@ -226,7 +268,7 @@ def host_header(base_url: str) -> str:
     return netloc.rpartition("@")[2]
 
 
-# --- one attempt's outcome, and the retry loop's arguments (sync and async alike) ----------------
+# --- one attempt's outcome, and the retry loop's arguments ---------------------------------------
 
 
 class FailedAttempt(Exception):
@@ -254,7 +296,7 @@ def read_answer(dialect: Dialect, call: ApiCall[T], status: int, headers: Mappin
 
 def no_answer(dialect: Dialect, call: ApiCall[Any], transport: Transport, detail: str) -> FailedAttempt:
     """The :class:`FailedAttempt` for a request that got no HTTP answer."""
-    problem = ApiProblem(f"no answer from {call.path} ({detail})", transport=transport)
+    problem = ApiProblem(f"no answer from {call.path} ({detail})")
     return _failed(dialect, call, problem, Failure(creates=call.creates, transport=transport))
 
 
@@ -269,7 +311,7 @@ def retry_arguments(
     sleep: Callable[[float], Any],
     on_retry: Callable[[FailedAttempt, int, float], None],
 ) -> dict[str, Any]:
-    """Keyword arguments for tenacity's ``Retrying`` or ``AsyncRetrying``: only ``sleep`` differs.
+    """Keyword arguments for tenacity's ``Retrying`` (an ``AsyncRetrying`` would differ only in ``sleep``).
 
     ``on_retry(failed, retry_number, pause)`` is called before each pause (for the log).
     """

@@ -3,10 +3,17 @@
 A hook subclass supplies only what differs per vendor: the base URL, the auth headers for one
 request and the :class:`~airflow_provider_engage.hooks._api.Dialect` that reads answers. Every
 endpoint method is then ``return self._run(api.some_call(...))``.
+
+Secrets: credentials are checked when the connection is read (no whitespace, no control
+characters, so the masker can find them and no header library quotes them back in an error),
+and the text of a request failure is kept only for plain connection failures; any other
+exception is named by its type alone and left out of the exception chain, since its text may
+quote a header.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -18,6 +25,7 @@ from tenacity import Retrying
 
 from airflow_provider_engage import __version__
 from airflow_provider_engage.connections import ConnectionSpec, extra_value
+from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.hooks._api import (
     ApiCall,
     Dialect,
@@ -33,6 +41,7 @@ from airflow_provider_engage.hooks._retry import RetrySettings, Transport
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks._api import ConnectionLike
+    from airflow_provider_engage.ratelimit import RateLimiter
 
 T = TypeVar("T")
 
@@ -50,6 +59,33 @@ def classify(err: requests.RequestException) -> Transport:
     if isinstance(err, requests.exceptions.Timeout | requests.exceptions.ChunkedEncodingError):
         return Transport.AMBIGUOUS
     return Transport.FATAL  # bad URL, bad header: sending again changes nothing
+
+
+def plain_connection_failure(err: requests.RequestException) -> bool:
+    """A refused, dropped or timed-out connection: its text names the host and path, nothing sent.
+
+    Everything else (a refused header or URL, TLS, a proxy, a broken body) may quote what was
+    being sent, a credential included (``InvalidHeader ... 'Bearer sk-...\\n'``).
+    """
+    if isinstance(err, requests.exceptions.SSLError | requests.exceptions.ProxyError):
+        return False
+    return isinstance(err, requests.exceptions.ConnectionError | requests.exceptions.Timeout)
+
+
+def check_credential(value: str | None, field: str, *, source: str) -> str | None:
+    """``value`` when it can go in a header as it is; never quotes it when it cannot.
+
+    Whitespace or a control character (most often a newline that came along with a key read from
+    a file) would make the HTTP library refuse the header and quote it in the error, escaped so
+    that Airflow's masker no longer recognises it.
+    """
+    if value and any(char.isspace() or not char.isprintable() for char in value):
+        raise InvalidFieldError(
+            field,
+            f"contains whitespace or a control character (often a newline copied along with the key); "
+            f"remove it from {source} (the value is not shown)",
+        )
+    return value
 
 
 def _never_connected(err: BaseException) -> bool:
@@ -77,20 +113,39 @@ class EngageBaseHook(BaseHook):
     spec: ClassVar[ConnectionSpec]
     dialect: ClassVar[Dialect]
 
-    def __init__(self, conn_id: str, *, max_connections: int = 4, **kwargs: Any) -> None:
-        """``max_connections``: kept-alive connections per host; raise it for threads sharing the hook."""
+    def __init__(
+        self,
+        conn_id: str,
+        *,
+        max_connections: int = 4,
+        rate_limiter: RateLimiter | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``max_connections``: kept-alive connections per host; raise it for threads sharing the hook.
+
+        ``rate_limiter``: acquired before every attempt, retries included, so that the threads of a
+        bulk task sharing one limiter stay under the service's rate however many tries they need.
+        """
         super().__init__(**kwargs)
         self.conn_id = conn_id
         self.max_connections = max_connections
+        self.rate_limiter = rate_limiter
+        self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
 
     # --- the connection -----------------------------------------------------------------------------
 
     @cached_property
     def connection(self) -> ConnectionLike:
+        """The Airflow connection, its secrets registered with the masker and its credentials checked."""
         conn = self.get_connection(self.conn_id)
-        for secret in (conn.password, extra_value(conn.extra_dejson, self.spec.conn_type, "security_token")):
+        token = extra_value(conn.extra_dejson, self.spec.conn_type, "security_token")
+        for secret in (conn.password, token):
             if secret:
                 mask_secret(secret)
+        credentials = {"login": conn.login, "password": conn.password, "security_token": token}
+        for field, value in credentials.items():
+            check_credential(value, field, source=f"connection {self.conn_id!r}")
         return conn
 
     @cached_property
@@ -118,9 +173,22 @@ class EngageBaseHook(BaseHook):
 
     # --- the transport ------------------------------------------------------------------------------
 
-    @cached_property
+    @property
     def session(self) -> requests.Session:
-        """One session per hook: connections are kept alive across calls and pages."""
+        """One session per hook: connections are kept alive across calls and pages.
+
+        Built on first use, under a lock, so threads that share the hook and start at once still
+        build one session (and one connection pool) between them.
+        """
+        session = self._session
+        if session is None:
+            with self._session_lock:
+                if self._session is None:
+                    self._session = self._new_session()
+                session = self._session
+        return session
+
+    def _new_session(self) -> requests.Session:
         session = requests.Session()
         session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         session.mount("https://", HTTPAdapter(pool_maxsize=self.max_connections))
@@ -128,12 +196,15 @@ class EngageBaseHook(BaseHook):
         return session
 
     def get_conn(self) -> requests.Session:
+        """The hook's session, built now if it is not yet (safe from any number of threads)."""
         return self.session
 
     def close(self) -> None:
-        if "session" in self.__dict__:
-            self.session.close()
-            del self.__dict__["session"]
+        """Close the session's connections; the next call builds a new session."""
+        with self._session_lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
     def _sleep(self, seconds: float) -> None:
         time.sleep(seconds)
@@ -162,9 +233,14 @@ class EngageBaseHook(BaseHook):
             raise failed.error from failed.__cause__
 
     def _attempt(self, call: ApiCall[T]) -> T:
+        # Every attempt counts against the rate, retries too; before signing, so a wait cannot
+        # age a signature's timestamp.
+        if self.rate_limiter is not None:
+            self.rate_limiter.acquire()
         body = call.body_bytes()
         headers = self._auth_headers(call, body)
         started = time.monotonic()
+        unquotable: requests.RequestException | None = None
         try:
             response = self.session.request(
                 call.method,
@@ -175,7 +251,14 @@ class EngageBaseHook(BaseHook):
                 allow_redirects=False,
             )
         except requests.RequestException as err:
-            raise no_answer(self.dialect, call, classify(err), _short(err)) from err
+            if plain_connection_failure(err):
+                raise no_answer(self.dialect, call, classify(err), _short(err)) from err
+            unquotable = err
+        if unquotable is not None:
+            # Raised outside the handler, so neither its text nor the exception itself (whose
+            # text may quote a header) travels in the chain a traceback or Sentry would show.
+            detail = f"{type(unquotable).__name__}; its details are withheld as they may quote a credential"
+            raise no_answer(self.dialect, call, classify(unquotable), detail)
         # Debug, not info: a bulk task sends a thousand of these; operators log what matters.
         self.log.debug(
             "%s %s %s -> %d (%.2f s)",

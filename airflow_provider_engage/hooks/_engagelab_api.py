@@ -3,8 +3,8 @@
 One function per endpoint checks its input (:mod:`airflow_provider_engage.validation`) and
 returns an :class:`~airflow_provider_engage.hooks._api.ApiCall`; :data:`DIALECT` reads answers,
 tolerating what the real service sends besides the seeds' examples (a one-element array for a
-schedule, three spellings of the msg-id list, empty or ``success`` bodies). Sync and async hooks
-share all of it; no I/O here.
+schedule, three spellings of the msg-id list, empty or ``success`` bodies). No I/O here, so it
+does not depend on the HTTP library that sends the calls.
 """
 
 from __future__ import annotations
@@ -23,16 +23,17 @@ from airflow_provider_engage.hooks._api import (
     ApiProblem,
     decode_body,
     describe_failure,
-    header_value,
     path_id,
     whole_number,
 )
+from airflow_provider_engage.hooks._retry import header_value
 from airflow_provider_engage.records import MsgIdRecord, read_msg_id_records, read_plan_msg_ids
 
 T = TypeVar("T")
 
 VENDOR = "EngageLab"
 STATS_CHUNK = 100  # GET /v4/status/detail takes at most 100 ids a call
+SCHEDULES_PAGE_SIZE = 50  # GET /v4/schedules answers 50 a page; fewer means the last page
 NOT_FOUND_CODES = frozenset({28104, 28404})
 NO_TARGET_CODE = 28105  # answered with HTTP 404 too, but the schedule exists: it is a bad push
 SUCCESS_CODES = frozenset({0, 28000})

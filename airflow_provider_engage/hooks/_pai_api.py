@@ -33,11 +33,11 @@ from airflow_provider_engage.hooks._api import (
     ApiProblem,
     decode_body,
     describe_failure,
-    header_value,
     host_header,
     path_id,
     whole_number,
 )
+from airflow_provider_engage.hooks._retry import header_value
 
 T = TypeVar("T")
 
@@ -47,6 +47,10 @@ GATEWAY_CREATE_PATH = f"/api/PaiPlugin/{API_VERSION}/CreateSchedule"
 ROA_SCHEDULES = "/api/v2/schedules"
 ROA_MESSAGES = "/api/v2/messages"
 PAGE_SIZE_DEFAULT = 10  # the SDK's documented default
+# The PageSize to ask for when walking every page: the emulator's ceiling (it takes 1 to 100).
+# Alibaba's SDK documents only the default (10), no maximum; should the service answer a smaller
+# PageSize than asked, the walk follows the one it answers.
+PAGE_SIZE_MAX = 100
 
 # The keyword a user passes -> the API's field name.
 FIELD_NAMES = {
@@ -167,9 +171,9 @@ def create_schedule(fields: Mapping[str, Any], *, style: str) -> ApiCall[dict[st
 
 
 def _api_value(keyword: str, value: Any) -> Any:
-    """An aware datetime becomes the API's UTC+8 string; everything else goes as given."""
-    if keyword in ("execute_time", "end_time") and isinstance(value, dt.datetime):
-        return timing.format_api_datetime(value, timing.PAI_TZ, field=keyword)
+    """Times in what the API takes (:func:`~airflow_provider_engage.timing.format_pai_time`)."""
+    if keyword in ("execute_time", "end_time"):
+        return timing.format_pai_time(value, field=keyword)
     return value
 
 

@@ -1,4 +1,7 @@
-"""The one retry policy every hook follows, sync (tenacity) and async alike.
+"""The one retry policy every hook follows.
+
+The sync hooks drive it with tenacity; it is pure and stdlib-only so that an async (aiohttp)
+twin of the transport could reuse it unchanged.
 
 Pure decisions only: given what went wrong (:class:`Failure`), :func:`should_retry` says whether
 sending again is safe and useful, and :func:`wait_seconds` says how long to wait. The hooks only
@@ -27,6 +30,7 @@ __all__ = [
     "Failure",
     "RetrySettings",
     "Transport",
+    "header_value",
     "should_retry",
     "wait_seconds",
 ]
@@ -38,6 +42,12 @@ class Transport(enum.Enum):
     NOT_SENT = "not_sent"  # refused, name not resolved, connect timeout: the service never saw it
     AMBIGUOUS = "ambiguous"  # dropped or timed out after sending: it may have taken effect
     FATAL = "fatal"  # TLS or protocol errors that sending again will not fix
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """A response header by case-insensitive name, whatever mapping the HTTP library gives."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 # Statuses and vendor codes that mean "not processed, try later".
@@ -62,11 +72,7 @@ class Failure:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == wanted:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     @property
     def statuses(self) -> frozenset[int]:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from airflow_provider_engage import timing
 from airflow_provider_engage.connections import ENGAGELAB
 from airflow_provider_engage.hooks import _engagelab_api as api
-from airflow_provider_engage.hooks._api import ApiCall
+from airflow_provider_engage.hooks._api import ApiCall, iter_pages
 from airflow_provider_engage.hooks._base import EngageBaseHook
 from airflow_provider_engage.records import MsgIdRecord
 
@@ -84,15 +84,14 @@ class EngageLabHook(EngageBaseHook):
         return self._run(api.list_schedules(page))
 
     def iter_schedules(self) -> Iterator[dict[str, Any]]:
-        """Every unexpired schedule, page after page."""
-        page = 1
-        while True:
-            answer = self.list_schedules(page)
-            schedules = answer.get("schedules") or []
-            yield from (item for item in schedules if item)
-            if not schedules or page >= int(answer.get("total_pages") or page):
-                return
-            page += 1
+        """Every unexpired schedule, page after page, each once.
+
+        Pages are read until one is empty or holds fewer than 50 (the service's page size):
+        ``total_pages`` is not trusted, as the service's own example contradicts itself.
+        """
+        return iter_pages(
+            self.list_schedules, items="schedules", page_size=api.SCHEDULES_PAGE_SIZE, item_id="schedule_id"
+        )
 
     def update_schedule(self, schedule_id: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Replace a schedule whole (the API has no partial update)."""
@@ -127,16 +126,12 @@ class EngageLabHook(EngageBaseHook):
         send_source: int | None = None,
         search_description: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every plan matching the filters, page after page."""
-        page_index, seen = 1, 0
-        while True:
-            answer = self.list_push_plans(page_index, page_size, send_source, search_description)
-            plans = answer.get("push_plan_info") or []
-            yield from plans
-            seen += len(plans)
-            if len(plans) < page_size or seen >= int(answer.get("total") or 0):
-                return
-            page_index += 1
+        """Every plan matching the filters, page after page, until a short page or ``total``."""
+
+        def page(page_index: int) -> dict[str, Any]:
+            return self.list_push_plans(page_index, page_size, send_source, search_description)
+
+        return iter_pages(page, items="push_plan_info", page_size=page_size, total="total")
 
     def get_plan_msg_ids(
         self, plan_ids: str | Sequence[str], start_date: str | date, end_date: str | date

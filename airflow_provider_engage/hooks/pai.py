@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -18,8 +19,8 @@ from airflow.providers.common.compat.sdk import mask_secret
 
 from airflow_provider_engage.connections import PAI
 from airflow_provider_engage.hooks import _pai_api as api
-from airflow_provider_engage.hooks._api import ApiCall
-from airflow_provider_engage.hooks._base import EngageBaseHook
+from airflow_provider_engage.hooks._api import ApiCall, iter_pages
+from airflow_provider_engage.hooks._base import EngageBaseHook, check_credential
 
 __all__ = ["PaiEngagementHook"]
 
@@ -66,11 +67,16 @@ class PaiEngagementHook(EngageBaseHook):
 
     @cached_property
     def api_key(self) -> str | None:
-        """The gateway's Bearer key: the connection password, else ``DASHSCOPE_API_KEY``."""
-        key = self.connection.password or os.environ.get(api.API_KEY_ENV) or None
+        """The gateway's Bearer key: the connection password, else ``DASHSCOPE_API_KEY``.
+
+        Either is refused, without being quoted, when it holds whitespace or a control character.
+        """
+        if self.connection.password:
+            return self.connection.password  # masked and checked with the connection
+        key = os.environ.get(api.API_KEY_ENV) or None
         if key:
             mask_secret(key)
-        return key
+        return check_credential(key, api.API_KEY_ENV, source="the environment")
 
     @cached_property
     def credentials(self) -> api.Credentials:
@@ -100,8 +106,8 @@ class PaiEngagementHook(EngageBaseHook):
         *,
         group_id: str,
         name: str,
-        execute_time: str | dt.datetime | None = None,
-        end_time: str | dt.datetime | int | None = None,
+        execute_time: str | int | dt.date | dt.datetime | None = None,
+        end_time: str | int | dt.date | dt.datetime | None = None,
         repeat_cycle: int | None = None,
         repeat_cycle_unit: int | None = None,
         repeat_times: int | None = None,
@@ -115,8 +121,11 @@ class PaiEngagementHook(EngageBaseHook):
     ) -> dict[str, Any]:
         """Create a reach plan; returns ``Data`` (``Id``, ``Status``, times in UTC+8).
 
-        Only the fields given are sent. Times are ``yyyy-MM-dd HH:mm:ss`` in UTC+8 (or aware
-        datetimes, converted); an empty ``execute_time`` means now.
+        Only the fields given are sent. ``execute_time`` and ``end_time`` take what
+        :func:`~airflow_provider_engage.timing.format_pai_time` takes: an aware datetime or an
+        ISO-8601 string with an offset (converted to UTC+8), ``yyyy-MM-dd HH:mm:ss`` (UTC+8),
+        ``""`` (``execute_time``: now), and for ``end_time`` also a ``date``/``yyyy-MM-dd`` or
+        an epoch (an int or a string of digits). Naive values are refused.
         """
         fields = {
             "group_id": group_id,
@@ -151,6 +160,24 @@ class PaiEngagementHook(EngageBaseHook):
         """roa only: ``Schedules``, ``TotalCount``, ``PageNumber``, ``PageSize``."""
         result: dict[str, Any] = self._roa(api.list_schedules(name, status, page_number, page_size))
         return result
+
+    def iter_schedules(
+        self, name: str | None = None, status: int | None = None, page_size: int = api.PAGE_SIZE_MAX
+    ) -> Iterator[dict[str, Any]]:
+        """roa only: every schedule ListSchedules gives for the filters, page after page, each once.
+
+        ``name`` matches any part of a schedule's name, so callers that want one name compare it
+        themselves. Pages are read until ``TotalCount`` schedules were seen or a page is short or
+        empty. ``page_size`` defaults to :data:`~airflow_provider_engage.hooks._pai_api.PAGE_SIZE_MAX`
+        (100); should the service answer fewer a page (its ``PageSize``), that is followed.
+        """
+
+        def page(page_number: int) -> dict[str, Any]:
+            return self.list_schedules(name, status, page_number, page_size)
+
+        return iter_pages(
+            page, items="Schedules", page_size=page_size, item_id="Id", total="TotalCount", size="PageSize"
+        )
 
     def delete_schedule(self, schedule_id: str) -> None:
         """roa only."""

@@ -52,6 +52,21 @@ def test_need_retry_and_seconds_timestamps() -> None:
 
 
 @pytest.mark.parametrize(
+    ("ts", "fired_at"),
+    [
+        (99_999_999_999, datetime.fromtimestamp(99_999_999_999, tz=UTC)),  # seconds: year 5138
+        (100_000_000_000, datetime(1973, 3, 3, 9, 46, 40, tzinfo=UTC)),  # milliseconds from here on
+    ],
+)
+def test_ts_is_read_by_the_same_threshold_as_every_epoch(ts: int, fired_at: datetime) -> None:
+    from airflow_provider_engage import timing
+
+    (record,) = read_msg_id_records({"MsgIds": [{"msg_id": "7", "ts": ts}]})
+    assert record.fired_at == fired_at
+    assert record.fired_at.timestamp() == timing.epoch_seconds(ts)
+
+
+@pytest.mark.parametrize(
     "answer",
     [{"MsgIds": "1088009"}, {"MsgIds": ["{broken"]}, {"MsgIds": [{"error": {}}]}, 42, {"MsgIds": [None]}],
 )

@@ -355,6 +355,74 @@ def test_to_utc_refuses_an_instant_before_the_year_1() -> None:
         timing.to_utc("0001-01-01T00:00:00+01:00")
 
 
+# --- PAI ExecuteTime / EndTime: format_pai_time -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        (None, None),  # not sent
+        ("", ""),  # ExecuteTime: send now
+        (1735660800, 1735660800),  # an epoch, for EndTime
+        (0, 0),
+        ("1735660800", 1735660800),  # what a template renders for an epoch
+        ("1735660800000", 1735660800000),
+        (dt.date(2024, 12, 31), "2024-12-31"),
+        (pendulum.date(2024, 2, 29), "2024-02-29"),
+        ("2024-12-31", "2024-12-31"),
+        ("2024-12-01 09:00:00", "2024-12-01 09:00:00"),  # already UTC+8
+        ("2024-06-30T16:30:00+00:00", "2024-07-01 00:30:00"),  # {{ data_interval_end }}
+        ("2024-12-01T01:00:00Z", "2024-12-01 09:00:00"),
+        ("2024-12-01T09:00:00.999+08:00", "2024-12-01 09:00:00"),
+        (dt.datetime(2024, 12, 1, 1, tzinfo=dt.UTC), "2024-12-01 09:00:00"),
+        (pendulum.datetime(2024, 7, 1, 9, tz="Europe/Berlin"), "2024-07-01 15:00:00"),  # CEST
+        (pendulum.datetime(2024, 12, 1, 9, tz="Europe/Berlin"), "2024-12-01 16:00:00"),  # CET
+    ],
+)
+def test_format_pai_time_turns_what_a_dag_author_has_into_what_pai_takes(value: Any, sent: Any) -> None:
+    result = timing.format_pai_time(value, field="EndTime")
+    assert result == sent
+    assert type(result) is type(sent)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (dt.datetime(2024, 12, 1, 9), "has no UTC offset"),  # naive: which zone?
+        (pendulum.naive(2024, 12, 1, 9), "has no UTC offset"),
+        ("2024-12-01T09:00:00", "has no UTC offset"),
+        ("2024-12-1 09:00:00", "expected 'yyyy-MM-dd HH:mm:ss'"),
+        ("2024-02-30", "is not a real 'yyyy-MM-dd'"),
+        ("2024-02-30 09:00:00", "is not a real"),
+        ("tomorrow", "expected 'yyyy-MM-dd HH:mm:ss'"),
+        (" 1735660800", "expected 'yyyy-MM-dd HH:mm:ss'"),
+        ("１７３５６６０８００", "expected 'yyyy-MM-dd HH:mm:ss'"),  # full-width digits are no epoch
+        (-1, "must not be negative"),
+        (True, "got True"),
+        (1.5, "got float"),
+        (["2024-12-01"], "got list"),
+    ],
+)
+def test_format_pai_time_refuses_the_rest_naming_the_field(value: Any, message: str) -> None:
+    with pytest.raises(InvalidTimeError, match=message) as caught:
+        timing.format_pai_time(value, field="end_time")
+    assert caught.value.field == "end_time"
+
+
+@pytest.mark.parametrize(
+    ("number", "seconds"),
+    [
+        (1707278411, 1707278411),
+        (1707278411611, 1707278411.611),
+        (timing.EPOCH_MILLIS_FROM - 1, timing.EPOCH_MILLIS_FROM - 1),
+        (timing.EPOCH_MILLIS_FROM, timing.EPOCH_MILLIS_FROM / 1000),
+        (0, 0),
+    ],
+)
+def test_epoch_seconds_reads_seconds_and_milliseconds_by_one_threshold(number: int, seconds: float) -> None:
+    assert timing.epoch_seconds(number) == pytest.approx(seconds)
+
+
 # --- zones ----------------------------------------------------------------------------------------
 
 

@@ -7,8 +7,10 @@ tests assert the waits the policy chose and stay fast.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 from airflow_provider_engage.hooks._base import EngageBaseHook
 
 ConnFactory = Callable[..., str]
+Said = Callable[[BaseException], str]
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +33,29 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
     monkeypatch.setattr(EngageBaseHook, "_sleep", lambda self, seconds: recorded.append(seconds))
     return recorded
+
+
+@pytest.fixture
+def everything_said(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> Said:
+    """All a failure left behind: the logs (DEBUG up), the output, the error's text and attributes,
+    and the traceback Airflow would print. Secrets must be in none of it."""
+    caplog.set_level(logging.DEBUG)
+
+    def said(error: BaseException) -> str:
+        output = capfd.readouterr()
+        return "\n".join(
+            [
+                caplog.text,
+                output.out,
+                output.err,
+                str(error),
+                repr(error),
+                repr(vars(error)),
+                "".join(traceback.format_exception(error)),
+            ]
+        )
+
+    return said
 
 
 @pytest.fixture

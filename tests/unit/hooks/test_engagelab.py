@@ -238,25 +238,57 @@ def test_msg_ids_empty_answers_mean_none_yet(
     assert hook.get_schedule_msg_ids(SCHEDULE_ID) == []
 
 
-def test_iter_schedules_follows_every_page(hook: EngageLabHook, httpserver: HTTPServer) -> None:
-    for page, ids in ((1, ["a", "b"]), (2, ["c"])):
-        httpserver.expect_ordered_request("/v4/schedules", query_string=f"page={page}").respond_with_json(
-            {"total_count": 3, "total_pages": 2, "page": page, "schedules": [{"schedule_id": i} for i in ids]}
+def _schedules(prefix: str, count: int) -> list[dict[str, Any]]:
+    return [{"schedule_id": f"{prefix}{index}"} for index in range(count)]
+
+
+def _schedule_pages(httpserver: HTTPServer, pages: list[list[dict[str, Any]]], **claims: int) -> None:
+    """Answer ``/v4/schedules?page=N`` with ``pages[N-1]``, claiming ``total_pages``/``total_count``."""
+    for number, schedules in enumerate(pages, start=1):
+        httpserver.expect_ordered_request("/v4/schedules", query_string=f"page={number}").respond_with_json(
+            {**claims, "page": number, "schedules": schedules}
         )
 
-    assert [s["schedule_id"] for s in hook.iter_schedules()] == ["a", "b", "c"]
-    assert [r.query_string for r, _ in httpserver.log] == [b"page=1", b"page=2"]
+
+def test_iter_schedules_reads_past_a_total_pages_that_is_too_small(
+    hook: EngageLabHook, httpserver: HTTPServer
+) -> None:
+    # The seed's own example: 1000 schedules, "total_pages": 5, 50 a page. The pages decide.
+    first, second, third = _schedules("a", 50), _schedules("b", 50), _schedules("c", 7)
+    _schedule_pages(httpserver, [first, second, third], total_pages=1, total_count=1000)
+
+    assert list(hook.iter_schedules()) == first + second + third
+    assert [r.query_string for r, _ in httpserver.log] == [b"page=1", b"page=2", b"page=3"]
+
+
+def test_iter_schedules_stops_at_a_short_page_whatever_total_pages_says(
+    hook: EngageLabHook, httpserver: HTTPServer
+) -> None:
+    only = _schedules("a", 30)
+    _schedule_pages(httpserver, [only], total_pages=5, total_count=1000)
+
+    assert list(hook.iter_schedules()) == only
+    assert len(httpserver.log) == 1
 
 
 def test_iter_schedules_stops_on_an_empty_page(hook: EngageLabHook, httpserver: HTTPServer) -> None:
-    httpserver.expect_ordered_request("/v4/schedules", query_string="page=1").respond_with_json(
-        {"total_count": 9, "total_pages": 9, "page": 1, "schedules": [{"schedule_id": "a"}]}
-    )
-    httpserver.expect_ordered_request("/v4/schedules", query_string="page=2").respond_with_json(
-        {"total_count": 9, "total_pages": 9, "page": 2, "schedules": []}
+    full = _schedules("a", 50)
+    _schedule_pages(httpserver, [full, []], total_pages=9, total_count=9)
+
+    assert list(hook.iter_schedules()) == full
+    assert len(httpserver.log) == 2
+
+
+def test_iter_schedules_gives_each_schedule_once_and_ends_when_pages_repeat(
+    hook: EngageLabHook, httpserver: HTTPServer
+) -> None:
+    # A service that ignores the page number answers the same full page forever.
+    full = _schedules("a", 50)
+    httpserver.expect_request("/v4/schedules").respond_with_json(
+        {"total_pages": 3, "page": 1, "schedules": full}
     )
 
-    assert [s["schedule_id"] for s in hook.iter_schedules()] == ["a"]
+    assert list(hook.iter_schedules()) == full
     assert len(httpserver.log) == 2
 
 
@@ -328,6 +360,17 @@ def test_list_push_plans_sends_only_the_filters_given(hook: EngageLabHook, https
     hook.list_push_plans()
 
     assert _only_request(httpserver).query_string == b"page_index=1&page_size=20"
+
+
+def test_iter_push_plans_reads_on_when_total_is_missing(hook: EngageLabHook, httpserver: HTTPServer) -> None:
+    plans = [{"push_id": f"p{i}"} for i in range(3)]
+    for index, chunk in ((1, plans[:2]), (2, plans[2:])):
+        httpserver.expect_ordered_request(
+            "/v4/push_plan/list", query_string=f"page_index={index}&page_size=2"
+        ).respond_with_json({"push_plan_info": chunk})
+
+    assert list(hook.iter_push_plans(page_size=2)) == plans
+    assert len(httpserver.log) == 2
 
 
 def test_iter_push_plans_follows_pages_until_total(hook: EngageLabHook, httpserver: HTTPServer) -> None:

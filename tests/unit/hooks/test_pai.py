@@ -9,17 +9,19 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pendulum
 import pytest
 from alibabacloud_tea_openapi.utils import Utils as TeaUtils
 from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
+from airflow_provider_engage.emulator import Credentials, running_emulator
 from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.exceptions import PaiEngagementApiError, PaiEngagementNotFoundError
 from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 
-from .conftest import ConnFactory
+from .conftest import ConnFactory, Said
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 SEED = json.loads((FIXTURES / "pai_create_schedule.json").read_text(encoding="utf-8"))
@@ -511,6 +513,63 @@ def test_good_edge_values_are_sent(gateway: PaiEngagementHook, httpserver: HTTPS
     }
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "sent"),
+    [
+        ({"execute_time": "2024-06-30T16:30:00+00:00"}, {"ExecuteTime": "2024-07-01 00:30:00"}),
+        ({"execute_time": "2024-12-01T01:00:00Z"}, {"ExecuteTime": "2024-12-01 09:00:00"}),
+        ({"execute_time": "2024-12-01 09:00:00"}, {"ExecuteTime": "2024-12-01 09:00:00"}),
+        ({"execute_time": ""}, {"ExecuteTime": ""}),
+        (
+            {"execute_time": pendulum.datetime(2024, 12, 1, 9, tz="Europe/Berlin")},
+            {"ExecuteTime": "2024-12-01 16:00:00"},
+        ),
+        ({"end_time": date(2024, 12, 31)}, {"EndTime": "2024-12-31"}),
+        ({"end_time": "2024-12-31"}, {"EndTime": "2024-12-31"}),
+        ({"end_time": 1735660800}, {"EndTime": 1735660800}),
+        ({"end_time": "1735660800"}, {"EndTime": 1735660800}),  # a template renders an epoch as text
+        ({"end_time": "1735660800000"}, {"EndTime": 1735660800000}),
+        ({"end_time": "2024-12-31T15:59:59+00:00"}, {"EndTime": "2024-12-31 23:59:59"}),
+    ],
+)
+def test_every_time_form_a_dag_author_has_is_sent_as_pai_takes_it(
+    gateway: PaiEngagementHook, httpserver: HTTPServer, kwargs: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    httpserver.expect_oneshot_request(GATEWAY_PATH).respond_with_json(_envelope({"Id": "s1"}))
+
+    gateway.create_schedule(group_id="g", name="DailyReminder", **kwargs)
+
+    assert json.loads(_only_request(httpserver).get_data())["body"] == {
+        "GroupId": "g",
+        "Name": "DailyReminder",
+        **sent,
+    }
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"execute_time": "2024-12-01"},  # a bare date is an EndTime form only
+        {"execute_time": 1735660800},  # so is an epoch
+        {"execute_time": date(2024, 12, 1)},
+        {"end_time": "2024-12-31T00:00:00"},  # no offset: which zone?
+        {"end_time": datetime(2024, 12, 31)},
+        {"end_time": "2024-02-30"},
+        {"end_time": -1},
+        {"end_time": True},
+        {"end_time": 1.5},
+    ],
+)
+def test_time_forms_pai_does_not_take_are_refused_naming_the_keyword(
+    gateway: PaiEngagementHook, httpserver: HTTPServer, kwargs: dict[str, Any]
+) -> None:
+    with pytest.raises(InvalidFieldError) as caught:
+        gateway.create_schedule(group_id="g", name="DailyReminder", **kwargs)
+
+    assert caught.value.field == next(iter(kwargs))
+    assert httpserver.log == []
+
+
 def test_metrics_dates_are_checked(roa: PaiEngagementHook, httpserver: HTTPServer) -> None:
     with pytest.raises(InvalidFieldError) as caught:
         roa.list_message_metrics("s1", "2024-12-07", "2024-12-01")
@@ -626,3 +685,151 @@ def test_secrets_are_registered_for_masking(
     _ = env_hook.api_key
 
     assert {AK_SECRET, STS_TOKEN, "sk-env-key-masked"} <= set(masked)
+
+
+@pytest.mark.parametrize(
+    ("field", "connection"),
+    [
+        ("password", {"password": API_KEY + "\n"}),
+        ("password", {"password": API_KEY + "\t"}),
+        ("password", {"login": AK_ID, "password": AK_SECRET + "\n", "api_style": "roa"}),
+        ("login", {"login": AK_ID + " ", "password": AK_SECRET, "api_style": "roa"}),
+        (
+            "security_token",
+            {"login": AK_ID, "password": AK_SECRET, "api_style": "roa", "security_token": STS_TOKEN + "\r"},
+        ),
+    ],
+)
+def test_a_credential_ending_in_a_newline_is_refused_and_never_quoted(
+    httpserver: HTTPServer,
+    make_conn: ConnFactory,
+    everything_said: Said,
+    field: str,
+    connection: dict[str, Any],
+) -> None:
+    hook = PaiEngagementHook(make_conn("pai_newline", "pai_engagement", host=_url(httpserver), **connection))
+
+    with pytest.raises(InvalidFieldError) as caught:
+        hook.create_schedule(group_id="g", name="UrgentAlert")
+
+    assert caught.value.field == field
+    assert "connection 'pai_newline'" in str(caught.value)
+    said = everything_said(caught.value)
+    for secret in (API_KEY, AK_SECRET, STS_TOKEN):
+        assert secret not in said
+    assert httpserver.log == []
+
+
+def test_a_dashscope_key_ending_in_a_newline_is_refused_and_never_quoted(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch, everything_said: Said
+) -> None:
+    monkeypatch.setenv("DASHSCOPE_API_KEY", API_KEY + "\n")
+    hook = PaiEngagementHook(make_conn("pai_env_newline", "pai_engagement", host=_url(httpserver)))
+
+    with pytest.raises(InvalidFieldError) as caught:
+        hook.create_schedule(group_id="g", name="UrgentAlert")
+
+    assert caught.value.field == "DASHSCOPE_API_KEY"
+    assert "the environment" in str(caught.value)
+    assert API_KEY not in everything_said(caught.value)
+    assert httpserver.log == []
+
+
+def test_a_header_the_http_library_refuses_is_reported_by_its_type_only(
+    gateway: PaiEngagementHook, httpserver: HTTPServer, everything_said: Said
+) -> None:
+    # Had a bad key got past the connection's check, requests would refuse the header and
+    # quote it, escaped ('Bearer sk-...\\n') where Airflow's masker cannot see it.
+    gateway.__dict__["api_key"] = API_KEY + "\n"
+
+    with pytest.raises(PaiEngagementApiError) as caught:
+        gateway.create_schedule(group_id="g", name="UrgentAlert")
+
+    assert "InvalidHeader" in str(caught.value)
+    assert not caught.value.may_have_taken_effect  # refused before sending
+    assert API_KEY not in everything_said(caught.value)
+    assert httpserver.log == []
+
+
+# --- iter_schedules: every page, for the operator's re-attach --------------------------------------
+
+
+def test_iter_schedules_pages_through_the_emulator(make_conn: ConnFactory) -> None:
+    credentials = Credentials()
+    with running_emulator(pai_qps=0, seed=5) as url:
+        hook = PaiEngagementHook(
+            make_conn(
+                "pai_emulated",
+                "pai_engagement",
+                host=url,
+                login=credentials.pai_ak_id,
+                password=credentials.pai_ak_secret,
+                api_style="roa",
+            )
+        )
+        names = [f"Spring_{index:03}" for index in range(103)] + ["Spring", "Summer_1", "Autumn_Spring"]
+        created = {
+            hook.create_schedule(group_id="g", name=name, execute_time="2099-01-01 09:00:00")["Id"]: name
+            for name in names
+        }
+        pages: list[tuple[int, int]] = []
+        list_schedules = hook.list_schedules
+
+        def spy(name: str | None, status: int | None, page_number: int, page_size: int) -> dict[str, Any]:
+            pages.append((page_number, page_size))
+            return list_schedules(name, status, page_number, page_size)
+
+        hook.list_schedules = spy  # type: ignore[method-assign]
+
+        found = list(hook.iter_schedules(name="Spring"))
+
+        assert pages == [(1, 100), (2, 100)]  # the emulator's largest page, then the short last one
+        assert sorted(s["Name"] for s in found) == sorted(n for n in names if "Spring" in n)
+        assert len({s["Id"] for s in found}) == len(found) == 105
+        assert {s["Id"] for s in found} <= set(created)
+        exact = [s for s in hook.iter_schedules(name="Spring", page_size=7) if s["Name"] == "Spring"]
+        assert len(exact) == 1
+        assert sum(1 for _ in hook.iter_schedules(name="Summer")) == 1
+
+
+def test_iter_schedules_stops_once_total_count_is_seen(
+    roa: PaiEngagementHook, httpserver: HTTPServer
+) -> None:
+    for number, ids in ((1, ["a", "b"]), (2, ["c", "d"])):
+        httpserver.expect_ordered_request(
+            "/api/v2/schedules", query_string=f"PageNumber={number}&PageSize=2"
+        ).respond_with_json(
+            _envelope(
+                {
+                    "Schedules": [{"Id": i} for i in ids],
+                    "TotalCount": 4,
+                    "PageNumber": number,
+                    "PageSize": 2,
+                }
+            )
+        )
+
+    assert [s["Id"] for s in roa.iter_schedules(page_size=2)] == ["a", "b", "c", "d"]
+    assert len(httpserver.log) == 2  # no third request for an empty page
+
+
+def test_iter_schedules_follows_a_smaller_page_size_the_service_answers(
+    roa: PaiEngagementHook, httpserver: HTTPServer
+) -> None:
+    # Asked for 100, the service gives 50 a page and says so: a page of 50 is not the last.
+    first, second = [{"Id": f"a{i}"} for i in range(50)], [{"Id": f"b{i}"} for i in range(3)]
+    for number, page in ((1, first), (2, second)):
+        httpserver.expect_ordered_request(
+            "/api/v2/schedules", query_string=f"PageNumber={number}&PageSize=100&Name=Growth"
+        ).respond_with_json(
+            _envelope({"Schedules": page, "TotalCount": 53, "PageNumber": number, "PageSize": 50})
+        )
+
+    assert list(roa.iter_schedules(name="Growth")) == first + second
+
+
+def test_iter_schedules_needs_the_roa_style(gateway: PaiEngagementHook, httpserver: HTTPServer) -> None:
+    with pytest.raises(PaiEngagementApiError, match="needs api_style 'roa'"):
+        list(gateway.iter_schedules(name="Growth"))
+
+    assert httpserver.log == []

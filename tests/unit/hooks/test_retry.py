@@ -14,6 +14,7 @@ from airflow_provider_engage.hooks._retry import (
     Failure,
     RetrySettings,
     Transport,
+    header_value,
     server_hint,
     should_retry,
     wait_seconds,
@@ -157,3 +158,20 @@ def test_bad_settings_name_the_extra(extra: dict[str, object], field: str) -> No
     with pytest.raises(InvalidFieldError) as caught:
         RetrySettings.from_extra(extra)
     assert caught.value.field == field
+
+
+def test_header_value_is_the_one_case_insensitive_lookup() -> None:
+    headers = {"x-acs-request-id": "r-1", "Retry-After": "3"}
+
+    assert header_value(headers, "X-Acs-Request-Id") == "r-1"
+    assert header_value(headers, "retry-after") == "3"
+    assert header_value(headers, "X-Request-Id") is None
+    assert Failure(creates=False, headers=headers).header("RETRY-AFTER") == "3"
+
+
+def test_the_dialects_read_headers_through_the_retry_policy_lookup() -> None:
+    from airflow_provider_engage.hooks import _api, _engagelab_api, _pai_api, _retry
+
+    assert _engagelab_api.header_value is _retry.header_value
+    assert _pai_api.header_value is _retry.header_value
+    assert not hasattr(_api, "header_value")
