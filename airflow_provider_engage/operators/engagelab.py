@@ -358,7 +358,9 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         from airflow_provider_engage.ratelimit import RateLimiter
 
         items = list(self.schedules or [])
-        hook = _engagelab_hook(self.engagelab_conn_id, max_connections=self.max_workers)
+        # The limiter sits in the hook's transport, so retries (after a 429 or 503) wait their turn too.
+        limiter = RateLimiter(self.requests_per_second)
+        hook = _engagelab_hook(self.engagelab_conn_id, max_connections=self.max_workers, rate_limiter=limiter)
         site_tz = hook.site_timezone
         now = pendulum.now("UTC")
 
@@ -386,12 +388,10 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             self._each_item(
                 todo, len(items), lambda index: _check_due(bodies[index], site_tz=site_tz, now=now)
             )
-        limiter = RateLimiter(self.requests_per_second)
         progress = _Progress(len(todo), self.log.info, self.progress_interval)
         errors: dict[int, EngageLabApiError] = {}
 
         def create(index: int) -> str:
-            limiter.acquire()
             body = schedules.stamp_idempotency_key(bodies[index], keys[index])
             return str(hook.create_schedule(body)["schedule_id"])
 

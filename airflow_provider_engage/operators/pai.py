@@ -9,7 +9,6 @@ retry, so nothing is sent twice behind anyone's back.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -156,7 +155,7 @@ class PaiCreateScheduleOperator(BaseOperator):
         """The hook's keywords, times in UTC+8 API form whatever form the DAG gave them in."""
         fields = {name: getattr(self, name) for name in SCHEDULE_FIELDS}
         for name in ("execute_time", "end_time"):
-            fields[name] = _api_time(fields[name], name)
+            fields[name] = timing.format_pai_time(fields[name], field=name)
         return fields
 
     def execute(self, context: Context) -> str:
@@ -210,8 +209,7 @@ class PaiCreateScheduleOperator(BaseOperator):
         self, hook: PaiEngagementHook, created_after: pendulum.DateTime | None
     ) -> dict[str, Any] | None:
         """A plan an earlier try of this task created, found by Name and what identifies it."""
-        answer = hook.list_schedules(name=self.name)
-        for schedule in answer.get("Schedules") or []:
+        for schedule in hook.iter_schedules(name=self.name):  # Name matches substrings: every page
             same = (
                 all(getattr(self, arg) in (None, schedule.get(key)) for arg, key in _IDENTITY.items())
                 and schedule.get("Name") == self.name
@@ -226,18 +224,6 @@ class PaiCreateScheduleOperator(BaseOperator):
                 self.log.info("Re-attaching to PAI plan %s created by an earlier try", schedule.get("Id"))
                 return dict(schedule)
         return None
-
-
-def _api_time(value: Any, field: str) -> Any:
-    """A time the DAG gave, as the API's UTC+8 string; what is not a date-time passes as it is.
-
-    None and "" (send now), an int (epoch) and an EndTime date are the hook's to check.
-    """
-    if isinstance(value, dt.datetime) or (isinstance(value, str) and len(value) > len("yyyy-MM-dd")):
-        return timing.format_api_datetime(value, timing.PAI_TZ, field=field)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _run_started(context: Context) -> pendulum.DateTime | None:

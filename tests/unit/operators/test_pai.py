@@ -118,6 +118,38 @@ def test_retry_does_not_take_a_plan_of_the_same_name_for_another_group(roa: Emul
     assert roa.state()["pai"]["schedules"] == 2
 
 
+def test_retry_finds_its_plan_among_many_whose_names_share_a_part(roa: EmulatorControl) -> None:
+    # ListSchedules matches Name as a substring, newest first: "VIP_1" also finds VIP_10..VIP_19.
+    ids = {
+        name: create_op(name=name, execute_time=tomorrow_nine_utc8()).execute(
+            {"ti": TaskInstanceStandIn(map_index=index)}
+        )
+        for index, name in enumerate(f"VIP_{number}" for number in range(1, 21))
+    }
+
+    again = create_op(name="VIP_1", execute_time=tomorrow_nine_utc8()).execute(
+        {"ti": TaskInstanceStandIn(map_index=0, try_number=2)}
+    )
+
+    assert again == ids["VIP_1"]
+    assert roa.state()["pai"]["schedules"] == 20
+
+
+def test_an_epoch_end_time_rendered_as_text_is_sent_as_a_number(roa: EmulatorControl) -> None:
+    ti = TaskInstanceStandIn()
+    end = tomorrow_nine_utc8().add(days=10)
+    schedule_id = create_op(
+        execute_time=tomorrow_nine_utc8(),
+        repeat_cycle=1,
+        repeat_cycle_unit=2,
+        end_time=str(end.int_timestamp),  # what "{{ ... .int_timestamp }}" renders
+        preview_count=20,
+    ).execute({"ti": ti})
+
+    assert PaiEngagementHook().get_schedule(schedule_id)["EndTime"] == end.int_timestamp
+    assert len(ti.xcom["next_sendings"]) == 11  # daily from tomorrow through the end, inclusive
+
+
 def test_lost_answer_on_roa_reattaches_within_the_same_try(roa: EmulatorControl) -> None:
     roa.faults([{"kind": "commit_then_drop", "next": 1, "method": "POST", "path": "/api/v2/schedules"}])
 
