@@ -149,7 +149,7 @@ def normalise_trigger(
         raise InvalidFieldError("trigger", f"must be an object, got {type(trigger).__name__}")
     result = copy.deepcopy(dict(trigger))
     for kind, body in result.items():
-        if kind not in ("single", "periodical") or not isinstance(body, dict):
+        if kind not in timing.TRIGGER_KINDS or not isinstance(body, dict):
             continue
         if body.get("zone_type") is None and zone_type is not None:
             body["zone_type"] = zone_type
@@ -169,14 +169,8 @@ def _api_datetime(value: Any, zone_type: object, site_tz: str, field: str) -> st
     return timing.format_api_datetime(value, site_tz, field=field)
 
 
-def trigger_kind(trigger: Mapping[str, Any]) -> str | None:
-    """``"single"`` or ``"periodical"``, whichever the trigger holds (``None`` if neither)."""
-    kinds = [kind for kind in ("single", "periodical") if kind in trigger]
-    return kinds[0] if len(kinds) == 1 else None
-
-
 def trigger_zone_type(trigger: Mapping[str, Any]) -> object:
-    kind = trigger_kind(trigger)
+    kind = timing.trigger_kind(trigger)
     body = trigger.get(kind) if kind else None
     return body.get("zone_type") if isinstance(body, Mapping) else None
 
@@ -230,7 +224,7 @@ def _check_trigger_forms(trigger: object) -> None:
     """The shape of a (partial) trigger and the form of each time in it, in any zone_type."""
     if not isinstance(trigger, Mapping):
         raise InvalidFieldError("trigger", f"must be an object, got {type(trigger).__name__}")
-    kind = trigger_kind(trigger)
+    kind = timing.trigger_kind(trigger)
     if kind is None:
         raise InvalidFieldError("trigger", "must hold exactly one of 'single' and 'periodical'")
     body = trigger[kind]
@@ -283,7 +277,7 @@ def updated_schedule(
 
 
 def _refuse_switch(current: Mapping[str, Any], new: Mapping[str, Any]) -> None:
-    old_kind, new_kind = trigger_kind(current), trigger_kind(new)
+    old_kind, new_kind = timing.trigger_kind(current), timing.trigger_kind(new)
     if old_kind and new_kind and old_kind != new_kind:
         raise InvalidFieldError(
             "trigger",

@@ -52,6 +52,7 @@ COMPACT_DATE_FORM = "yyyyMMdd"
 
 ZONE_TYPE_SITE = 1
 ZONE_TYPE_DEVICE = 2
+TRIGGER_KINDS = ("single", "periodical")
 TIME_UNITS = ("day", "week", "month")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # index == date.weekday()
 
@@ -450,14 +451,19 @@ def _a_year_after(moment: DateTime) -> DateTime:
         return moment.replace(month=12, day=31, hour=23, minute=59, second=59)
 
 
+def trigger_kind(trigger: Mapping[str, Any]) -> str | None:
+    """``"single"`` or ``"periodical"``, whichever the trigger holds; ``None`` unless exactly one."""
+    kinds = [kind for kind in TRIGGER_KINDS if kind in trigger]
+    return kinds[0] if len(kinds) == 1 else None
+
+
 def _read_trigger(trigger: object, field: str) -> _Single | _Periodical:
     """The trigger's shape and formats checked, as a value the rules can use."""
     if not isinstance(trigger, Mapping):
         raise InvalidTimeError(field, f"must be an object, got {type(trigger).__name__}")
-    kinds = [kind for kind in ("single", "periodical") if kind in trigger]
-    if len(kinds) != 1:
+    kind = trigger_kind(trigger)
+    if kind is None:
         raise InvalidTimeError(field, "must hold exactly one of 'single' and 'periodical'")
-    kind = kinds[0]
     path = f"{field}.{kind}"
     body = trigger[kind]
     if not isinstance(body, Mapping):

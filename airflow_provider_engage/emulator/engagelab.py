@@ -548,7 +548,7 @@ class EngageLabBackend:
 
 def _kind(trigger: Mapping[str, Any]) -> tuple[str, Any]:
     """``single`` or ``periodical``, and the zone_type (a checked trigger holds exactly one)."""
-    kind = "single" if "single" in trigger else "periodical"
+    kind = timing.trigger_kind(trigger) or "single"
     return kind, trigger[kind].get("zone_type")
 
 
