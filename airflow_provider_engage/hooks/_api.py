@@ -191,6 +191,35 @@ class Dialect(Protocol):
         ...
 
 
+E = TypeVar("E", bound=EngageServiceError)
+
+
+def plain_text(payload: Any) -> str:
+    """A short excerpt of a non-JSON error body (a proxy's HTML page, say)."""
+    return "" if payload is None else str(payload)[:200]
+
+
+def service_error(
+    cls: type[E],
+    vendor: str,
+    call: ApiCall[Any],
+    problem: ApiProblem,
+    *,
+    meaning: str | None,
+    may_have_taken_effect: bool,
+) -> E:
+    """The vendor's exception for a failed call, carrying everything the problem knows."""
+    return cls(
+        describe_failure(vendor, call, problem, meaning=meaning, may_have_taken_effect=may_have_taken_effect),
+        operation=call.operation,
+        status_code=problem.status,
+        vendor_code=problem.vendor_code,
+        vendor_message=problem.message or None,
+        request_id=problem.request_id,
+        may_have_taken_effect=may_have_taken_effect,
+    )
+
+
 def describe_failure(
     vendor: str,
     call: ApiCall[Any],

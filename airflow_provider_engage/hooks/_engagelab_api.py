@@ -22,8 +22,9 @@ from airflow_provider_engage.hooks._api import (
     ApiCall,
     ApiProblem,
     decode_body,
-    describe_failure,
     path_id,
+    plain_text,
+    service_error,
     whole_number,
 )
 from airflow_provider_engage.hooks._retry import header_value
@@ -95,7 +96,7 @@ class EngageLabDialect:
                 raise
             except (ValueError, TypeError, KeyError) as err:
                 raise ApiProblem(f"unexpected answer: {err}", status=status, request_id=request_id) from err
-        code, message = error or (None, _plain_text(payload))
+        code, message = error or (None, plain_text(payload))
         raise ApiProblem(message, status=status, vendor_code=code, request_id=request_id)
 
     def error(
@@ -105,22 +106,9 @@ class EngageLabDialect:
         not_found = code in NOT_FOUND_CODES or (problem.status == 404 and code != NO_TARGET_CODE)
         cls = EngageLabNotFoundError if not_found else EngageLabApiError
         meaning = CODE_MEANINGS.get(code) if isinstance(code, int) else None
-        return cls(
-            describe_failure(
-                VENDOR, call, problem, meaning=meaning, may_have_taken_effect=may_have_taken_effect
-            ),
-            operation=call.operation,
-            status_code=problem.status,
-            vendor_code=code,
-            vendor_message=problem.message or None,
-            request_id=problem.request_id,
-            may_have_taken_effect=may_have_taken_effect,
+        return service_error(
+            cls, VENDOR, call, problem, meaning=meaning, may_have_taken_effect=may_have_taken_effect
         )
-
-
-def _plain_text(payload: Any) -> str:
-    """A short excerpt of a non-JSON error body (a proxy's HTML page, say)."""
-    return "" if payload is None else str(payload)[:200]
 
 
 DIALECT = EngageLabDialect()

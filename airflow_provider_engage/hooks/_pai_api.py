@@ -32,9 +32,10 @@ from airflow_provider_engage.hooks._api import (
     ApiCall,
     ApiProblem,
     decode_body,
-    describe_failure,
     host_header,
     path_id,
+    plain_text,
+    service_error,
     whole_number,
 )
 from airflow_provider_engage.hooks._retry import header_value
@@ -102,8 +103,7 @@ class PaiDialect:
             message = str(envelope.get("Message") or "")
             raise ApiProblem(message, status=status, vendor_code=envelope["Code"], request_id=request_id)
         if not 200 <= status < 300:
-            text = "" if payload is None else str(payload)[:200]
-            raise ApiProblem(text, status=status, request_id=request_id)
+            raise ApiProblem(plain_text(payload), status=status, request_id=request_id)
         try:
             return call.parse(envelope.get("Data"))
         except (ValueError, TypeError, KeyError) as err:
@@ -113,22 +113,13 @@ class PaiDialect:
         self, call: ApiCall[Any], problem: ApiProblem, *, may_have_taken_effect: bool
     ) -> PaiEngagementApiError:
         code = problem.vendor_code
-        text = describe_failure(
+        not_found = NOT_FOUND in (code, problem.status)
+        return service_error(
+            PaiEngagementNotFoundError if not_found else PaiEngagementApiError,
             VENDOR,
             call,
             problem,
             meaning=CODE_MEANINGS.get(code) if code is not None else None,
-            may_have_taken_effect=may_have_taken_effect,
-        )
-        not_found = NOT_FOUND in (code, problem.status)
-        cls = PaiEngagementNotFoundError if not_found else PaiEngagementApiError
-        return cls(
-            text,
-            operation=call.operation,
-            status_code=problem.status,
-            vendor_code=code,
-            vendor_message=problem.message or None,
-            request_id=problem.request_id,
             may_have_taken_effect=may_have_taken_effect,
         )
 
