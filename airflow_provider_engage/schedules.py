@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_engage import timing, validation
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 IDEMPOTENCY_MARKER = "airflow_idempotency_key"
 """The ``custom_args`` key that carries the idempotency key when the user set ``request_id``."""

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, TypeGuard, TypeVar
 import pendulum
 from pendulum import DateTime, FixedTimezone, Timezone
 
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 Zone = Timezone | FixedTimezone
 ZoneLike = str | Timezone | FixedTimezone

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NoReturn, TypeGuard
 
 from airflow_provider_engage import timing
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [
     "PAI_SCHEDULE_FIELDS",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 DEFAULT_PORT = 8080
 

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from airflow_provider_engage import timing, validation
 from airflow_provider_engage.emulator.clock import Clock
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [
     "AuthenticationFailed",

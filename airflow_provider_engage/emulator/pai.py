@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.emulator.clock import Clock
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.validation import check_pai_schedule
 
 CHECKING, CHECK_PASSED, CHECK_FAILED, SENDING, SENT, SEND_FAILED = range(6)

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from airflow_provider_engage.connections import extra_value
-from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import EngageServiceError
 from airflow_provider_engage.hooks._retry import (
     Failure,
     RetrySettings,
@@ -25,6 +23,8 @@ from airflow_provider_engage.hooks._retry import (
     should_retry,
     wait_seconds,
 )
+from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.service_errors import EngageServiceError
 
 if TYPE_CHECKING:
     from tenacity import RetryCallState

@@ -25,7 +25,6 @@ from tenacity import Retrying
 
 from airflow_provider_engage import __version__
 from airflow_provider_engage.connections import ConnectionSpec, extra_value
-from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.hooks._api import (
     ApiCall,
     Dialect,
@@ -38,6 +37,7 @@ from airflow_provider_engage.hooks._api import (
     retry_settings,
 )
 from airflow_provider_engage.hooks._retry import RetrySettings, Transport
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks._api import ConnectionLike

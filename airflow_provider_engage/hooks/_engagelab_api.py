@@ -16,8 +16,6 @@ from typing import Any, TypeVar
 
 from airflow_provider_engage import validation
 from airflow_provider_engage.connections import ENGAGELAB, ENGAGELAB_BASE_URLS, base_url, extra_value
-from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import EngageLabApiError, EngageLabNotFoundError
 from airflow_provider_engage.hooks._api import (
     ApiCall,
     ApiProblem,
@@ -28,7 +26,9 @@ from airflow_provider_engage.hooks._api import (
     whole_number,
 )
 from airflow_provider_engage.hooks._retry import header_value
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord, read_msg_id_records, read_plan_msg_ids
+from airflow_provider_engage.service_errors import EngageLabApiError, EngageLabNotFoundError
 
 T = TypeVar("T")
 

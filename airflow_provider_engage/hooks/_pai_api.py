@@ -24,8 +24,6 @@ from airflow_provider_engage.connections import (
     extra_value,
 )
 from airflow_provider_engage.connections import base_url as url_of_host
-from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import PaiEngagementApiError, PaiEngagementNotFoundError
 from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks._acs3 import API_VERSION
 from airflow_provider_engage.hooks._api import (
@@ -39,6 +37,8 @@ from airflow_provider_engage.hooks._api import (
     whole_number,
 )
 from airflow_provider_engage.hooks._retry import header_value
+from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.service_errors import PaiEngagementApiError, PaiEngagementNotFoundError
 
 T = TypeVar("T")
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [
     "Failure",

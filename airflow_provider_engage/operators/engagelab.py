@@ -17,7 +17,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
 from airflow_provider_engage import schedules, timing, validation
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import CONSOLE_URL_KEY, EngageLabScheduleLink, engagelab_console_url
 from airflow_provider_engage.operators._task import (
     delete_allowing_missing,
@@ -30,8 +30,8 @@ from airflow_provider_engage.operators._task import (
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
-    from airflow_provider_engage.exceptions import EngageLabApiError
     from airflow_provider_engage.hooks.engagelab import EngageLabHook
+    from airflow_provider_engage.service_errors import EngageLabApiError
 
 __all__ = [
     "EngageLabCreateScheduleOperator",
@@ -67,7 +67,7 @@ def _find_created(hook: EngageLabHook, keys: Iterable[str]) -> dict[str, str]:
 
 def _create_once(hook: EngageLabHook, body: Mapping[str, Any], key: str) -> str:
     """Create the schedule; after a lost answer, re-attach to it if it took effect after all."""
-    from airflow_provider_engage.exceptions import EngageLabApiError
+    from airflow_provider_engage.service_errors import EngageLabApiError
 
     try:
         return str(hook.create_schedule(body)["schedule_id"])
@@ -395,7 +395,7 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             body = schedules.stamp_idempotency_key(bodies[index], keys[index])
             return str(hook.create_schedule(body)["schedule_id"])
 
-        from airflow_provider_engage.exceptions import EngageLabApiError
+        from airflow_provider_engage.service_errors import EngageLabApiError
 
         self.log.info(
             "Creating %d schedules (%d workers, at most %.0f requests/s)",
@@ -480,7 +480,7 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
         self.engagelab_conn_id = engagelab_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_engage.exceptions import EngageLabNotFoundError
+        from airflow_provider_engage.service_errors import EngageLabNotFoundError
 
         changes = {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
         with refuse_bad_input():
@@ -539,7 +539,7 @@ class EngageLabDeleteScheduleOperator(BaseOperator):
         self.engagelab_conn_id = engagelab_conn_id
 
     def execute(self, context: Context) -> None:
-        from airflow_provider_engage.exceptions import EngageLabNotFoundError
+        from airflow_provider_engage.service_errors import EngageLabNotFoundError
 
         delete_allowing_missing(
             lambda schedule_id: _engagelab_hook(self.engagelab_conn_id).delete_schedule(schedule_id),

@@ -159,7 +159,7 @@ class PaiCreateScheduleOperator(BaseOperator):
         return fields
 
     def execute(self, context: Context) -> str:
-        from airflow_provider_engage.exceptions import PaiEngagementApiError
+        from airflow_provider_engage.service_errors import PaiEngagementApiError
 
         hook = _pai_hook(self.pai_engagement_conn_id)
         with refuse_bad_input():
@@ -258,7 +258,7 @@ class PaiDeleteScheduleOperator(BaseOperator):
         self.pai_engagement_conn_id = pai_engagement_conn_id
 
     def execute(self, context: Context) -> None:
-        from airflow_provider_engage.exceptions import PaiEngagementNotFoundError
+        from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
 
         delete_allowing_missing(
             lambda schedule_id: _pai_hook(self.pai_engagement_conn_id).delete_schedule(schedule_id),

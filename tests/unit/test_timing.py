@@ -19,7 +19,7 @@ import pytest
 import time_machine
 
 from airflow_provider_engage import timing
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.timing import InvalidTimeError, Occurrence
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from airflow_provider_engage import validation
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 SCHEDULES = json.loads((FIXTURES / "engagelab_schedules.json").read_text(encoding="utf-8"))

@@ -14,12 +14,12 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import EngageLabApiError
 from airflow_provider_engage.hooks import _base
 from airflow_provider_engage.hooks._base import check_credential, plain_connection_failure
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.ratelimit import RateLimiter
+from airflow_provider_engage.service_errors import EngageLabApiError
 
 from .conftest import ConnFactory, Said
 from .test_engagelab import APP_KEY, MASTER_SECRET, _conn_to

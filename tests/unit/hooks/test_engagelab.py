@@ -18,12 +18,12 @@ import time_machine
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import EngageLabApiError, EngageLabNotFoundError
 from airflow_provider_engage.hooks import _base
 from airflow_provider_engage.hooks._engagelab_api import CODE_MEANINGS
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord
+from airflow_provider_engage.service_errors import EngageLabApiError, EngageLabNotFoundError
 
 from .conftest import ConnFactory, DroppingServer
 

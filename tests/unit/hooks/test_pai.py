@@ -16,10 +16,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
 from airflow_provider_engage.emulator import Credentials, running_emulator
-from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import PaiEngagementApiError, PaiEngagementNotFoundError
 from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
+from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.service_errors import PaiEngagementApiError, PaiEngagementNotFoundError
 
 from .conftest import ConnFactory, Said
 

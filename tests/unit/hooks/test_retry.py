@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airflow_provider_engage.errors import InvalidFieldError
 from airflow_provider_engage.hooks._retry import (
     Failure,
     RetrySettings,
@@ -19,6 +18,7 @@ from airflow_provider_engage.hooks._retry import (
     should_retry,
     wait_seconds,
 )
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 SETTINGS = RetrySettings(max_retries=5, min_wait=0.5, max_wait=30)
 NOW = datetime(2024, 2, 7, 4, 0, tzinfo=UTC)

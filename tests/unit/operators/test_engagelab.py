@@ -12,7 +12,6 @@ import requests
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.exceptions import EngageLabNotFoundError
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.operators.engagelab import (
     EngageLabCreateScheduleOperator,
@@ -22,6 +21,7 @@ from airflow_provider_engage.operators.engagelab import (
     EngageLabUpsertPushPlanOperator,
 )
 from airflow_provider_engage.schedules import IDEMPOTENCY_MARKER
+from airflow_provider_engage.service_errors import EngageLabNotFoundError
 from tests.helpers import TaskInstanceStandIn, connection, service_requests
 
 PUSH: dict[str, Any] = {

@@ -10,9 +10,9 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.exceptions import PaiEngagementNotFoundError
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator, PaiDeleteScheduleOperator
+from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
 from tests.helpers import TaskInstanceStandIn, connection, service_requests
 
 UTC8 = timing.PAI_TZ

@@ -7,9 +7,9 @@ import pickle
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException
 
-from airflow_provider_engage import exceptions
-from airflow_provider_engage.errors import InvalidFieldError
-from airflow_provider_engage.exceptions import (
+from airflow_provider_engage import service_errors
+from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.service_errors import (
     EngageLabApiError,
     EngageLabNotFoundError,
     EngageServiceError,
@@ -22,7 +22,7 @@ def test_hierarchy() -> None:
     assert issubclass(EngageLabNotFoundError, EngageLabApiError)
     assert issubclass(PaiEngagementApiError, AirflowException)
     assert not issubclass(PaiEngagementApiError, EngageLabApiError)
-    assert exceptions.InvalidFieldError is InvalidFieldError
+    assert service_errors.InvalidFieldError is InvalidFieldError
 
 
 def test_details_are_attributes() -> None:
@@ -63,4 +63,4 @@ def test_errors_survive_pickling_and_airflow_serialisation(cls: type[EngageServi
         assert str(other) == "failed"
         assert (other.operation, other.status_code, other.vendor_code) == ("delete schedule", 503, 28203)
         assert other.may_have_taken_effect
-    assert path == f"airflow_provider_engage.exceptions.{cls.__name__}"
+    assert path == f"airflow_provider_engage.service_errors.{cls.__name__}"

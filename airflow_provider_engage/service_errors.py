@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from airflow.providers.common.compat.sdk import AirflowException
 
-from airflow_provider_engage.errors import InvalidFieldError
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [
     "EngageLabApiError",
