@@ -22,10 +22,28 @@ from datetime import date, datetime, timedelta
 from typing import Any, NoReturn, TypeGuard
 
 from airflow_provider_engage import timing
+from airflow_provider_engage.hooks import pai_spec
+from airflow_provider_engage.hooks.engagelab_spec import (
+    PLAN_BAD_TYPE,
+    PLAN_DESCRIPTION_ILLEGAL,
+    PLAN_ID_EMPTY,
+    PLAN_ID_ILLEGAL,
+    PLAN_ID_MAX_CHARS,
+    PLAN_ID_TOO_LONG,
+    PLAN_IDS_PER_QUERY_MAX,
+    PLAN_MSG_DATE_INVALID,
+    PLAN_MSG_IDS_INVALID,
+    PLAN_MSG_LOOKBACK_DAYS,
+    PLAN_MSG_SPAN_MAX_DAYS,
+    PLAN_MSG_SPAN_TOO_LONG,
+    PLAN_PAGE_SIZE_MAX,
+    PLAN_QUERY_INVALID,
+    SCHEDULE_INVALID,
+    SCHEDULE_NAME_MAX_BYTES,
+)
 from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [
-    "PAI_SCHEDULE_FIELDS",
     "check_pai_schedule",
     "check_plan_description",
     "check_plan_id",
@@ -36,19 +54,6 @@ __all__ = [
     "check_schedule_name",
 ]
 
-# Vendor codes answered for each family of rules.
-SCHEDULE_INVALID = 28100
-PLAN_BAD_TYPE = 21015
-PLAN_ID_ILLEGAL = 27300
-PLAN_DESCRIPTION_ILLEGAL = 27301
-PLAN_ID_EMPTY = 27303
-PLAN_ID_TOO_LONG = 27304
-PLAN_QUERY_INVALID = 1003
-PLAN_MSG_IDS_INVALID = 23002
-PLAN_MSG_DATE_INVALID = 21003
-PLAN_MSG_SPAN_TOO_LONG = 21044
-PAI_BAD_REQUEST = 400
-
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SCHEDULE_NAME = re.compile(f"[A-Za-z0-9_ {_CJK}]+")
 _PAI_NAME = re.compile(f"[A-Za-z0-9_\\-{_CJK}]+")
@@ -56,12 +61,6 @@ _PLAN_ID = re.compile("[A-Za-z0-9][A-Za-z0-9_]*")
 _CID = re.compile("[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
-SCHEDULE_NAME_MAX_BYTES = 255
-PLAN_ID_MAX_CHARS = 50
-PLAN_PAGE_SIZE_MAX = 100
-PLAN_IDS_PER_QUERY_MAX = 100
-PLAN_MSG_LOOKBACK_DAYS = 30
-PLAN_MSG_SPAN_MAX_DAYS = 31
 PAI_NAME_CHARS = (2, 30)
 
 # Audience keys of ``push.to`` whose value is a list, with the most entries one push may name.
@@ -75,25 +74,6 @@ _LIST_AUDIENCES = {
 _OTHER_AUDIENCES = ("live_activity_id", "seg")
 PLATFORMS = ("android", "ios", "hmos")
 PUSH_KINDS = ("notification", "message", "live_activity", "voip")
-
-PAI_SCHEDULE_FIELDS = (
-    "GroupId",
-    "Name",
-    "ExecuteTime",
-    "EndTime",
-    "RepeatCycle",
-    "RepeatCycleUnit",
-    "RepeatTimes",
-    "SignName",
-    "SignatureId",
-    "TemplateCode",
-    "TemplateId",
-    "AISendStartDate",
-    "AISendEndDate",
-    "PaymentType",
-)
-PAI_PAYMENT_TYPES = ("PayAsYouGo", "Subscription", "MixPay")
-PAI_REPEAT_CYCLE_UNITS = range(5)  # 0 never, 1 hour, 2 day, 3 week, 4 month
 
 _Fail = Callable[[str, str], NoReturn]
 
@@ -298,12 +278,17 @@ def check_plan_list_query(
 
 def check_plan_msg_query(
     plan_ids: Sequence[str],
-    start_date: str,
-    end_date: str,
+    start_date: str | None,
+    end_date: str | None,
     *,
-    today: date,
+    today: date | None = None,
 ) -> None:
-    """``GET /v4/status/plan/msg/``: up to 100 plan ids; start within the last 30 days; span <= 31."""
+    """``GET /v4/status/plan/msg/``: up to 100 plan ids, dates in order and at most 31 days apart.
+
+    "Start within the last 30 days" depends on the service's today, so it is checked only when
+    ``today`` is given (the emulator gives its own); the hooks leave it to the service, whose
+    clock may differ from this machine's, as the emulator's does.
+    """
     if isinstance(plan_ids, str) or not isinstance(plan_ids, Sequence):
         _fail("plan_ids", "must be a list of plan ids", PLAN_MSG_IDS_INVALID)
     if not plan_ids:
@@ -318,10 +303,13 @@ def check_plan_msg_query(
         problem = _plan_id_problem(plan_id)
         if problem:
             _fail(f"plan_ids[{index}]", problem[0], PLAN_MSG_IDS_INVALID)
+    for value, name in ((start_date, "start_date"), (end_date, "end_date")):
+        if value is None or value == "":
+            _fail(name, "is required ('yyyy-MM-dd')", PLAN_MSG_IDS_INVALID)
     start = _api_date(start_date, "start_date")
     end = _api_date(end_date, "end_date")
-    earliest = today - timedelta(days=PLAN_MSG_LOOKBACK_DAYS)
-    if not earliest <= start <= today:
+    earliest = today - timedelta(days=PLAN_MSG_LOOKBACK_DAYS) if today else None
+    if today is not None and earliest is not None and not earliest <= start <= today:
         _fail(
             "start_date",
             f"must be within the last {PLAN_MSG_LOOKBACK_DAYS} days ({earliest} to {today}), got {start}",
@@ -351,22 +339,24 @@ def _api_date(text: object, field: str) -> date:
 
 
 def check_pai_schedule(fields: Mapping[str, Any], *, names: Mapping[str, str] | None = None) -> None:
-    """Check CreateSchedule fields keyed by the API's PascalCase names.
+    """Check CreateSchedule fields keyed by the API's PascalCase names (:mod:`~.hooks.pai_spec`).
 
     ``names`` maps an API name to the name the caller used (the hook passes its snake_case
     keywords) so the error names what the user typed. Times are strict ``yyyy-MM-dd HH:mm:ss``
-    in UTC+8; an empty ExecuteTime means "now" and is accepted.
+    in UTC+8; an empty ExecuteTime means "now" and an empty PaymentType pay-as-you-go.
     """
     names = names or {}
 
     def fail(key: str, message: str) -> NoReturn:
-        _fail(names.get(key, key), message, PAI_BAD_REQUEST)
+        _fail(names.get(key, key), message, pai_spec.BAD_REQUEST)
 
-    fields = _require_mapping(fields, "body", PAI_BAD_REQUEST)
+    fields = _require_mapping(fields, "body", pai_spec.BAD_REQUEST)
     for key in fields:
-        if key not in PAI_SCHEDULE_FIELDS:
-            fail(key, f"is not a CreateSchedule field; known: {', '.join(PAI_SCHEDULE_FIELDS)}")
-    for key in ("GroupId", "Name"):
+        if key not in pai_spec.KEYWORDS:
+            known = ", ".join(names.get(api, api) for api in pai_spec.KEYWORDS)
+            fail(key, f"is not a CreateSchedule field; known: {known}")
+    for keyword in pai_spec.REQUIRED_KEYWORDS:
+        key = pai_spec.API_NAMES[keyword]
         if not isinstance(fields.get(key), str) or not fields[key].strip():
             fail(key, "is required and must be a non-empty string")
     name = fields["Name"]
@@ -375,18 +365,21 @@ def check_pai_schedule(fields: Mapping[str, Any], *, names: Mapping[str, str] | 
         fail("Name", f"must be {low} to {high} characters, got {len(name)}")
     if not _PAI_NAME.fullmatch(name):
         fail("Name", f"may hold only letters, digits, Chinese characters, '_' and '-': {name!r}")
-    for key in ("SignName", "SignatureId", "TemplateCode", "TemplateId", "AISendStartDate", "AISendEndDate"):
+    for keyword in pai_spec.TEXT_KEYWORDS:
+        key = pai_spec.API_NAMES[keyword]
         if fields.get(key) is not None and not isinstance(fields[key], str):
             fail(key, f"must be a string, got {type(fields[key]).__name__}")
     _check_pai_times(fields, fail)
     _check_pai_repetition(fields, fail)
     payment = fields.get("PaymentType")
-    if payment is not None and payment not in PAI_PAYMENT_TYPES:
-        fail("PaymentType", f"must be one of {', '.join(PAI_PAYMENT_TYPES)}, got {payment!r}")
+    if payment not in (None, "", *pai_spec.PAYMENT_TYPES):
+        allowed = ", ".join(pai_spec.PAYMENT_TYPES)
+        fail("PaymentType", f"must be one of {allowed} or empty (pay-as-you-go), got {payment!r}")
 
 
 def _check_pai_times(fields: Mapping[str, Any], fail: _Fail) -> None:
-    for key in ("ExecuteTime", "EndTime"):
+    for keyword in pai_spec.TIME_KEYWORDS:
+        key = pai_spec.API_NAMES[keyword]
         value = fields.get(key)
         if value is None or value == "":
             continue
@@ -408,10 +401,10 @@ def _check_pai_repetition(fields: Mapping[str, Any], fail: _Fail) -> None:
     if cycle is not None and (not _is_int(cycle) or cycle < 0):
         fail("RepeatCycle", f"must be an integer >= 0, got {cycle!r}")
     unit = fields.get("RepeatCycleUnit")
-    if unit is not None and (not _is_int(unit) or unit not in PAI_REPEAT_CYCLE_UNITS):
+    if unit is not None and (not _is_int(unit) or unit not in set(pai_spec.RepeatCycleUnit)):
         fail("RepeatCycleUnit", f"must be 0 (never), 1 (hour), 2 (day), 3 (week) or 4 (month), got {unit!r}")
     if unit and not cycle:
         fail("RepeatCycle", "must be given, at least 1, when RepeatCycleUnit repeats (0 would never advance)")
     times = fields.get("RepeatTimes")
-    if times is not None and (not _is_int(times) or times < -1):
+    if times is not None and (not _is_int(times) or times < pai_spec.REPEAT_FOREVER):
         fail("RepeatTimes", f"must be -1 (no end), 0 (no repetition) or a count N > 0, got {times!r}")

@@ -26,6 +26,20 @@ from airflow_provider_engage.hooks._api import (
     whole_number,
 )
 from airflow_provider_engage.hooks._retry import header_value
+from airflow_provider_engage.hooks.engagelab_spec import (
+    MESSAGE_STATS_PATH,
+    MSG_IDS_SUFFIX,
+    NO_PUSH_TARGET,
+    NOT_FOUND_CODES,
+    PLAN_MSG_IDS_PATH,
+    PUSH_PLAN_LIST_PATH,
+    PUSH_PLAN_PATH,
+    SCHEDULE_NOT_FOUND,
+    SCHEDULES_PATH,
+    STATS_IDS_MAX,
+    SUCCESS_CODES,
+    meaning_of,
+)
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord, read_msg_id_records, read_plan_msg_ids
 from airflow_provider_engage.service_errors import EngageLabApiError, EngageLabNotFoundError
@@ -33,39 +47,6 @@ from airflow_provider_engage.service_errors import EngageLabApiError, EngageLabN
 T = TypeVar("T")
 
 VENDOR = "EngageLab"
-STATS_CHUNK = 100  # GET /v4/status/detail takes at most 100 ids a call
-SCHEDULES_PAGE_SIZE = 50  # GET /v4/schedules answers 50 a page; fewer means the last page
-NOT_FOUND_CODES = frozenset({28104, 28404})
-NO_TARGET_CODE = 28105  # answered with HTTP 404 too, but the schedule exists: it is a bad push
-SUCCESS_CODES = frozenset({0, 28000})
-
-# What each documented code means, from the seeds' tables (001, 003) and research notes.
-CODE_MEANINGS: dict[int, str] = {
-    28000: "success",
-    28100: "invalid parameter: the schedule or push is invalid, expired or over a limit",
-    28101: "authentication failed: AppKey and Master Secret do not match",
-    28104: "the schedule does not exist: already sent, deleted, or a wrong id",
-    28105: "no push target for the set time",
-    28200: "internal server error",
-    28203: "internal server error, retry later",
-    28404: "the schedule does not exist",
-    1003: "invalid push plan query parameters (page_index/page_size)",
-    1011: "cannot find sending target",
-    3010: "query API call volume over the limit",
-    21003: "illegal date",
-    21004: "permission check for push plans failed",
-    21009: "internal system error, cannot be retried",
-    21015: "wrong types for plan_id or plan_description",
-    21044: "start and end dates more than one month apart",
-    23001: "permission check for msg ids by push plan failed",
-    23002: "invalid plan_ids or missing dates",
-    27000: "internal server error",
-    27300: "illegal push plan id",
-    27301: "illegal push plan description",
-    27302: "push plan usage over the limit",
-    27303: "empty push plan id",
-    27304: "push plan id too long",
-}
 
 
 # --- reading answers ----------------------------------------------------------------------------
@@ -103,11 +84,10 @@ class EngageLabDialect:
         self, call: ApiCall[Any], problem: ApiProblem, *, may_have_taken_effect: bool
     ) -> EngageLabApiError:
         code = problem.vendor_code
-        not_found = code in NOT_FOUND_CODES or (problem.status == 404 and code != NO_TARGET_CODE)
+        not_found = code in NOT_FOUND_CODES or (problem.status == 404 and code != NO_PUSH_TARGET)
         cls = EngageLabNotFoundError if not_found else EngageLabApiError
-        meaning = CODE_MEANINGS.get(code) if isinstance(code, int) else None
         return service_error(
-            cls, VENDOR, call, problem, meaning=meaning, may_have_taken_effect=may_have_taken_effect
+            cls, VENDOR, call, problem, meaning=meaning_of(code), may_have_taken_effect=may_have_taken_effect
         )
 
 
@@ -126,7 +106,7 @@ def _one_schedule(payload: Any) -> dict[str, Any]:
     # The seeds show an object; the vendor's SDKs type the answer as an array of one.
     if isinstance(payload, list):
         if not payload:
-            raise ApiProblem("the answer holds no schedule", status=404, vendor_code=28104)
+            raise ApiProblem("the answer holds no schedule", status=404, vendor_code=SCHEDULE_NOT_FOUND)
         payload = payload[0]
     return _object(payload)
 
@@ -155,34 +135,37 @@ def create_schedule(payload: Mapping[str, Any], *, site_tz: str) -> ApiCall[dict
     """``POST /v4/schedules`` -> ``{"schedule_id", "name"}``. Time rules relative to now are the
     service's to judge (its clock may differ from ours, as the emulator's does)."""
     validation.check_schedule(payload, creating=True, site_tz=site_tz)
-    return ApiCall("create schedule", "POST", "/v4/schedules", _object, body=dict(payload), creates=True)
+    return ApiCall("create schedule", "POST", SCHEDULES_PATH, _object, body=dict(payload), creates=True)
 
 
 def get_schedule(schedule_id: str) -> ApiCall[dict[str, Any]]:
-    return ApiCall("get schedule", "GET", f"/v4/schedules/{path_id(schedule_id)}", _one_schedule)
+    return ApiCall("get schedule", "GET", f"{SCHEDULES_PATH}/{path_id(schedule_id)}", _one_schedule)
 
 
 def list_schedules(page: int = 1) -> ApiCall[dict[str, Any]]:
     """``GET /v4/schedules?page=N``: unexpired schedules, 50 a page."""
     params = {"page": str(whole_number(page, "page", low=1))}
-    return ApiCall("list schedules", "GET", "/v4/schedules", _object, params=params)
+    return ApiCall("list schedules", "GET", SCHEDULES_PATH, _object, params=params)
 
 
 def update_schedule(schedule_id: str, payload: Mapping[str, Any], *, site_tz: str) -> ApiCall[dict[str, Any]]:
     """``PUT /v4/schedules/{id}`` replaces the whole schedule (no partial update)."""
     validation.check_schedule(payload, creating=False, site_tz=site_tz)
     return ApiCall(
-        "update schedule", "PUT", f"/v4/schedules/{path_id(schedule_id)}", _object, body=dict(payload)
+        "update schedule", "PUT", f"{SCHEDULES_PATH}/{path_id(schedule_id)}", _object, body=dict(payload)
     )
 
 
 def delete_schedule(schedule_id: str) -> ApiCall[None]:
-    return ApiCall("delete schedule", "DELETE", f"/v4/schedules/{path_id(schedule_id)}", _nothing)
+    return ApiCall("delete schedule", "DELETE", f"{SCHEDULES_PATH}/{path_id(schedule_id)}", _nothing)
 
 
 def schedule_msg_ids(schedule_id: str) -> ApiCall[list[MsgIdRecord]]:
     return ApiCall(
-        "get schedule msg ids", "GET", f"/v4/schedules/{path_id(schedule_id)}/msg-ids", read_msg_id_records
+        "get schedule msg ids",
+        "GET",
+        f"{SCHEDULES_PATH}/{path_id(schedule_id)}{MSG_IDS_SUFFIX}",
+        read_msg_id_records,
     )
 
 
@@ -191,7 +174,7 @@ def upsert_push_plan(plan_id: str, plan_description: str) -> ApiCall[dict[str, A
     validation.check_plan_id(plan_id)
     validation.check_plan_description(plan_description)
     body = {"plan_id": plan_id, "plan_description": plan_description}
-    return ApiCall("upsert push plan", "POST", "/v4/push_plan", _object, body=body)
+    return ApiCall("upsert push plan", "POST", PUSH_PLAN_PATH, _object, body=body)
 
 
 def list_push_plans(
@@ -206,18 +189,18 @@ def list_push_plans(
         params["send_source"] = str(send_source)
     if search_description:
         params["search_description"] = search_description
-    return ApiCall("list push plans", "GET", "/v4/push_plan/list", _object, params=params)
+    return ApiCall("list push plans", "GET", PUSH_PLAN_LIST_PATH, _object, params=params)
 
 
 def plan_msg_ids(
-    plan_ids: str | Sequence[str], start_date: str | date, end_date: str | date, *, today: date
+    plan_ids: str | Sequence[str], start_date: str | date, end_date: str | date
 ) -> ApiCall[dict[str, list[str]]]:
     """``GET /v4/status/plan/msg/`` (trailing slash and all) -> ``{plan_id: [msg_id, ...]}``."""
     ids = [part.strip() for part in plan_ids.split(",")] if isinstance(plan_ids, str) else list(plan_ids)
     start, end = _date_text(start_date, "start_date"), _date_text(end_date, "end_date")
-    validation.check_plan_msg_query(ids, start, end, today=today)
+    validation.check_plan_msg_query(ids, start, end)
     params = {"plan_ids": ",".join(ids), "start_date": start, "end_date": end}
-    return ApiCall("get plan msg ids", "GET", "/v4/status/plan/msg/", read_plan_msg_ids, params=params)
+    return ApiCall("get plan msg ids", "GET", PLAN_MSG_IDS_PATH, read_plan_msg_ids, params=params)
 
 
 def message_stats(msg_ids: Iterable[str | int]) -> list[ApiCall[dict[str, Any]]]:
@@ -231,11 +214,11 @@ def message_stats(msg_ids: Iterable[str | int]) -> list[ApiCall[dict[str, Any]]]
         ApiCall(
             "get message stats",
             "GET",
-            "/v4/status/detail",
+            MESSAGE_STATS_PATH,
             _stats,
-            params={"message_ids": ",".join(unique[start : start + STATS_CHUNK])},
+            params={"message_ids": ",".join(unique[start : start + STATS_IDS_MAX])},
         )
-        for start in range(0, len(unique), STATS_CHUNK)
+        for start in range(0, len(unique), STATS_IDS_MAX)
     ]
 
 

@@ -25,7 +25,6 @@ from airflow_provider_engage.connections import (
 )
 from airflow_provider_engage.connections import base_url as url_of_host
 from airflow_provider_engage.hooks import _acs3
-from airflow_provider_engage.hooks._acs3 import API_VERSION
 from airflow_provider_engage.hooks._api import (
     ApiCall,
     ApiProblem,
@@ -37,6 +36,19 @@ from airflow_provider_engage.hooks._api import (
     whole_number,
 )
 from airflow_provider_engage.hooks._retry import header_value
+from airflow_provider_engage.hooks.pai_spec import (
+    API_NAMES,
+    CODE_MEANINGS,
+    GATEWAY_CREATE_PATH,
+    KEYWORDS,
+    NOT_FOUND,
+    PAGE_SIZE_DEFAULT,
+    ROA_MESSAGE_METRICS_PATH,
+    ROA_MESSAGES_PATH,
+    ROA_SCHEDULES_PATH,
+    TIME_KEYWORDS,
+    ScheduleFields,
+)
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.service_errors import PaiEngagementApiError, PaiEngagementNotFoundError
 
@@ -44,42 +56,6 @@ T = TypeVar("T")
 
 VENDOR = "PAI User Engagement"
 API_KEY_ENV = "DASHSCOPE_API_KEY"
-GATEWAY_CREATE_PATH = f"/api/PaiPlugin/{API_VERSION}/CreateSchedule"
-ROA_SCHEDULES = "/api/v2/schedules"
-ROA_MESSAGES = "/api/v2/messages"
-PAGE_SIZE_DEFAULT = 10  # the SDK's documented default
-# The PageSize to ask for when walking every page: the emulator's ceiling (it takes 1 to 100).
-# Alibaba's SDK documents only the default (10), no maximum; should the service answer a smaller
-# PageSize than asked, the walk follows the one it answers.
-PAGE_SIZE_MAX = 100
-
-# The keyword a user passes -> the API's field name.
-FIELD_NAMES = {
-    "group_id": "GroupId",
-    "name": "Name",
-    "execute_time": "ExecuteTime",
-    "end_time": "EndTime",
-    "repeat_cycle": "RepeatCycle",
-    "repeat_cycle_unit": "RepeatCycleUnit",
-    "repeat_times": "RepeatTimes",
-    "sign_name": "SignName",
-    "signature_id": "SignatureId",
-    "template_code": "TemplateCode",
-    "template_id": "TemplateId",
-    "ai_send_start_date": "AISendStartDate",
-    "ai_send_end_date": "AISendEndDate",
-    "payment_type": "PaymentType",
-}
-_KEYWORDS = {api_name: keyword for keyword, api_name in FIELD_NAMES.items()}
-
-NOT_FOUND = 404  # the gateway's HTTP status and the ROA envelope's ErrorCode alike
-CODE_MEANINGS: dict[int | str, str] = {
-    400: "invalid request format or missing required parameters",
-    403: "access denied: insufficient permissions or an invalid API key",
-    404: "not found",
-    429: "too many requests",
-    500: "internal server error",
-}
 
 
 # --- reading answers ----------------------------------------------------------------------------
@@ -142,18 +118,20 @@ def _data_as_is(data: Any) -> Any:
 # --- the endpoints ------------------------------------------------------------------------------
 
 
-def create_schedule(fields: Mapping[str, Any], *, style: str) -> ApiCall[dict[str, Any]]:
-    """CreateSchedule from snake_case keywords, sending only those given (None = not given)."""
-    unknown = [keyword for keyword in fields if keyword not in FIELD_NAMES]
-    if unknown:
-        raise InvalidFieldError(unknown[0], f"is not a CreateSchedule field; known: {', '.join(FIELD_NAMES)}")
-    body = {FIELD_NAMES[key]: _api_value(key, value) for key, value in fields.items() if value is not None}
-    validation.check_pai_schedule(body, names=_KEYWORDS)
+def create_schedule(fields: ScheduleFields, *, style: str) -> ApiCall[dict[str, Any]]:
+    """CreateSchedule from snake_case keywords, sending only those given (None = not given).
+
+    Times are converted to what the API takes (:func:`~airflow_provider_engage.timing.format_pai_time`);
+    everything else is the validation's to judge, under the names the caller wrote.
+    """
+    given = {key: value for key, value in fields.items() if value is not None}
+    body = {API_NAMES.get(key, key): _api_value(key, value) for key, value in given.items()}
+    validation.check_pai_schedule(body, names=KEYWORDS)
     gateway = style == "gateway"
     return ApiCall(
         "create schedule",
         "POST",
-        GATEWAY_CREATE_PATH if gateway else ROA_SCHEDULES,
+        GATEWAY_CREATE_PATH if gateway else ROA_SCHEDULES_PATH,
         _data_object,
         body={"body": body} if gateway else body,
         creates=True,
@@ -162,19 +140,16 @@ def create_schedule(fields: Mapping[str, Any], *, style: str) -> ApiCall[dict[st
 
 
 def _api_value(keyword: str, value: Any) -> Any:
-    """Times in what the API takes (:func:`~airflow_provider_engage.timing.format_pai_time`)."""
-    if keyword in ("execute_time", "end_time"):
-        return timing.format_pai_time(value, field=keyword)
-    return value
+    return timing.format_pai_time(value, field=keyword) if keyword in TIME_KEYWORDS else value
 
 
 def get_schedule(schedule_id: str) -> ApiCall[dict[str, Any]]:
-    path = f"{ROA_SCHEDULES}/{path_id(schedule_id)}"
+    path = f"{ROA_SCHEDULES_PATH}/{path_id(schedule_id)}"
     return ApiCall("get schedule", "GET", path, _data_object, action="GetSchedule")
 
 
 def delete_schedule(schedule_id: str) -> ApiCall[Any]:
-    path = f"{ROA_SCHEDULES}/{path_id(schedule_id)}"
+    path = f"{ROA_SCHEDULES_PATH}/{path_id(schedule_id)}"
     return ApiCall("delete schedule", "DELETE", path, _data_as_is, action="DeleteSchedule")
 
 
@@ -191,7 +166,7 @@ def list_schedules(
     if status is not None:
         params["Status"] = str(whole_number(status, "status", low=0))
     return ApiCall(
-        "list schedules", "GET", ROA_SCHEDULES, _data_object, params=params, action="ListSchedules"
+        "list schedules", "GET", ROA_SCHEDULES_PATH, _data_object, params=params, action="ListSchedules"
     )
 
 
@@ -215,7 +190,9 @@ def list_messages(
     if message_id:
         params["MessageId"] = message_id
     params.update(_paging(page_number, page_size))
-    return ApiCall("list messages", "GET", ROA_MESSAGES, _data_object, params=params, action="ListMessages")
+    return ApiCall(
+        "list messages", "GET", ROA_MESSAGES_PATH, _data_object, params=params, action="ListMessages"
+    )
 
 
 def list_message_metrics(
@@ -235,9 +212,13 @@ def list_message_metrics(
     if schedule_id:
         params["ScheduleId"] = schedule_id
     params.update(_paging(page_number, page_size))
-    path = f"{ROA_MESSAGES}/metrics"
     return ApiCall(
-        "list message metrics", "GET", path, _data_object, params=params, action="ListMessageMetrics"
+        "list message metrics",
+        "GET",
+        ROA_MESSAGE_METRICS_PATH,
+        _data_object,
+        params=params,
+        action="ListMessageMetrics",
     )
 
 

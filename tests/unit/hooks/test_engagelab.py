@@ -19,8 +19,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from airflow_provider_engage.hooks import _base
-from airflow_provider_engage.hooks._engagelab_api import CODE_MEANINGS
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
+from airflow_provider_engage.hooks.engagelab_spec import CODE_MEANINGS
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord
 from airflow_provider_engage.service_errors import EngageLabApiError, EngageLabNotFoundError
@@ -418,10 +418,10 @@ def test_get_plan_msg_ids_accepts_a_comma_string_and_dates(
 @pytest.mark.parametrize(
     ("dates", "expected"),
     [
-        (("2023-10-01", "2023-10-20"), ("start_date", 21003)),  # more than 30 days ago
         (("2023-11-10", "2023-11-01"), ("end_date", 21003)),  # end before start
         (("2023-11-1", "2023-11-15"), ("start_date", 21003)),  # not zero-padded
         (("2023-10-16", "2023-11-17"), ("end_date", 21044)),  # 32 days
+        (("", "2023-11-17"), ("start_date", 23002)),  # missing: the seed's own code for it
     ],
 )
 def test_plan_msg_id_date_rules_fail_before_sending(
@@ -432,6 +432,18 @@ def test_plan_msg_id_date_rules_fail_before_sending(
 
     assert (caught.value.field, caught.value.vendor_code) == expected
     assert httpserver.log == []
+
+
+@time_machine.travel(datetime(2026, 12, 1, 12, 0, tzinfo=UTC), tick=False)
+def test_the_30_day_lookback_is_left_to_the_service_whose_clock_may_differ(
+    hook: EngageLabHook, httpserver: HTTPServer
+) -> None:
+    # The seed's own example (November 2023) is sent as it is, years later by this machine's clock.
+    httpserver.expect_oneshot_request("/v4/status/plan/msg/").respond_with_json(PLANS["msg_response"])
+
+    hook.get_plan_msg_ids(["push_20231101", "push_20231102"], "2023-11-01", "2023-11-15")
+
+    assert _only_request(httpserver).args.to_dict() == PLANS["msg_query"]
 
 
 def test_get_message_stats_asks_in_chunks_of_100(hook: EngageLabHook, httpserver: HTTPServer) -> None:
