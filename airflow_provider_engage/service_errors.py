@@ -27,6 +27,8 @@ class EngageServiceError(AirflowException):
     ``status_code`` is None when no HTTP answer came back (connection refused, dropped, timed out).
     ``may_have_taken_effect`` is True when a create may have been applied although it failed
     (the answer was lost): the caller should look for what it created instead of sending again.
+    ``transient`` is True when a later try may succeed (throttled, a server error, no answer);
+    False for a refusal no retry can change (bad credentials, a rule of the service).
     """
 
     vendor: str = "service"
@@ -42,6 +44,7 @@ class EngageServiceError(AirflowException):
         vendor_message: str | None = None,
         request_id: str | None = None,
         may_have_taken_effect: bool = False,
+        transient: bool = False,
     ) -> None:
         super().__init__(message)
         self.operation = operation
@@ -50,6 +53,7 @@ class EngageServiceError(AirflowException):
         self.vendor_message = vendor_message
         self.request_id = request_id
         self.may_have_taken_effect = may_have_taken_effect
+        self.transient = transient
 
     def _details(self) -> dict[str, object]:
         return {
@@ -59,6 +63,7 @@ class EngageServiceError(AirflowException):
             "vendor_message": self.vendor_message,
             "request_id": self.request_id,
             "may_have_taken_effect": self.may_have_taken_effect,
+            "transient": self.transient,
         }
 
     def serialize(self) -> tuple[str, tuple[object, ...], dict[str, object]]:

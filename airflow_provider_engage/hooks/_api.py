@@ -184,10 +184,8 @@ class Dialect(Protocol):
         """The parsed result, or raise :class:`ApiProblem`."""
         ...
 
-    def error(
-        self, call: ApiCall[Any], problem: ApiProblem, *, may_have_taken_effect: bool
-    ) -> EngageServiceError:
-        """The exception the caller sees."""
+    def error(self, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> EngageServiceError:
+        """The exception the caller sees, for ``problem`` as the retry policy judged it (``failure``)."""
         ...
 
 
@@ -204,11 +202,12 @@ def service_error(
     vendor: str,
     call: ApiCall[Any],
     problem: ApiProblem,
+    failure: Failure,
     *,
     meaning: str | None,
-    may_have_taken_effect: bool,
 ) -> E:
     """The vendor's exception for a failed call, carrying everything the problem knows."""
+    may_have_taken_effect = failure.may_have_taken_effect
     return cls(
         describe_failure(vendor, call, problem, meaning=meaning, may_have_taken_effect=may_have_taken_effect),
         operation=call.operation,
@@ -217,6 +216,7 @@ def service_error(
         vendor_message=problem.message or None,
         request_id=problem.request_id,
         may_have_taken_effect=may_have_taken_effect,
+        transient=failure.transient,
     )
 
 
@@ -330,7 +330,7 @@ def no_answer(dialect: Dialect, call: ApiCall[Any], transport: Transport, detail
 
 
 def _failed(dialect: Dialect, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> FailedAttempt:
-    error = dialect.error(call, problem, may_have_taken_effect=failure.may_have_taken_effect)
+    error = dialect.error(call, problem, failure)
     return FailedAttempt(failure, error)
 
 

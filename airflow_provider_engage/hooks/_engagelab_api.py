@@ -25,7 +25,7 @@ from airflow_provider_engage.hooks._api import (
     service_error,
     whole_number,
 )
-from airflow_provider_engage.hooks._retry import header_value
+from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.engagelab_spec import (
     MESSAGE_STATS_PATH,
     MSG_IDS_SUFFIX,
@@ -80,15 +80,11 @@ class EngageLabDialect:
         code, message = error or (None, plain_text(payload))
         raise ApiProblem(message, status=status, vendor_code=code, request_id=request_id)
 
-    def error(
-        self, call: ApiCall[Any], problem: ApiProblem, *, may_have_taken_effect: bool
-    ) -> EngageLabApiError:
+    def error(self, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> EngageLabApiError:
         code = problem.vendor_code
         not_found = code in NOT_FOUND_CODES or (problem.status == 404 and code != NO_PUSH_TARGET)
         cls = EngageLabNotFoundError if not_found else EngageLabApiError
-        return service_error(
-            cls, VENDOR, call, problem, meaning=meaning_of(code), may_have_taken_effect=may_have_taken_effect
-        )
+        return service_error(cls, VENDOR, call, problem, failure, meaning=meaning_of(code))
 
 
 DIALECT = EngageLabDialect()

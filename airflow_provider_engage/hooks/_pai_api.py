@@ -35,7 +35,7 @@ from airflow_provider_engage.hooks._api import (
     service_error,
     whole_number,
 )
-from airflow_provider_engage.hooks._retry import header_value
+from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.pai_spec import (
     API_NAMES,
     CODE_MEANINGS,
@@ -85,9 +85,7 @@ class PaiDialect:
         except (ValueError, TypeError, KeyError) as err:
             raise ApiProblem(f"unexpected answer: {err}", status=status, request_id=request_id) from err
 
-    def error(
-        self, call: ApiCall[Any], problem: ApiProblem, *, may_have_taken_effect: bool
-    ) -> PaiEngagementApiError:
+    def error(self, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> PaiEngagementApiError:
         code = problem.vendor_code
         not_found = NOT_FOUND in (code, problem.status)
         return service_error(
@@ -95,8 +93,8 @@ class PaiDialect:
             VENDOR,
             call,
             problem,
+            failure,
             meaning=CODE_MEANINGS.get(code) if code is not None else None,
-            may_have_taken_effect=may_have_taken_effect,
         )
 
 

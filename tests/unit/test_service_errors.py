@@ -51,7 +51,12 @@ def test_pai_error_code_may_be_a_gateway_string() -> None:
 @pytest.mark.parametrize("cls", [EngageLabApiError, EngageLabNotFoundError, PaiEngagementApiError])
 def test_errors_survive_pickling_and_airflow_serialisation(cls: type[EngageServiceError]) -> None:
     error = cls(
-        "failed", operation="delete schedule", status_code=503, vendor_code=28203, may_have_taken_effect=True
+        "failed",
+        operation="delete schedule",
+        status_code=503,
+        vendor_code=28203,
+        may_have_taken_effect=True,
+        transient=True,
     )
 
     copy = pickle.loads(pickle.dumps(error))
@@ -63,4 +68,5 @@ def test_errors_survive_pickling_and_airflow_serialisation(cls: type[EngageServi
         assert str(other) == "failed"
         assert (other.operation, other.status_code, other.vendor_code) == ("delete schedule", 503, 28203)
         assert other.may_have_taken_effect
+        assert other.transient
     assert path == f"airflow_provider_engage.service_errors.{cls.__name__}"

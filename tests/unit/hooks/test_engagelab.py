@@ -1034,6 +1034,7 @@ def test_every_documented_schedule_code_maps_to_its_exception(
     assert f"({CODE_MEANINGS[code]})" in str(caught.value)
     retried = code in (28200, 28203)  # the seed's "retry later" and internal errors, on a read
     assert len(httpserver.log) == (4 if retried else 1)
+    assert caught.value.transient is retried  # what a task retry could change, and what it cannot
 
 
 @pytest.mark.parametrize("code", PLANS["error_codes"])
