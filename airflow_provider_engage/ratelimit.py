@@ -1,7 +1,9 @@
-"""A client-side rate limiter shared by the threads of one bulk task.
+"""A client-side rate limiter shared by the threads of a bulk task or the triggers of an event loop.
 
-The services answer 429 above their limit (EngageLab: 500 requests a second per AppKey); a bulk
-create that stays just under it never waits for a Retry-After. Pure and thread-safe.
+The services answer 429 above their limit (EngageLab: 500 requests a second per AppKey); callers
+that stay just under it never wait for a Retry-After. Pure and thread-safe: :meth:`reserve`
+books a slot and says how long to wait for it, so an event loop awaits that without blocking,
+and :meth:`acquire` (for threads) sleeps it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from collections.abc import Callable
 class RateLimiter:
     """Spaces calls to at most ``rate`` a second, allowing a burst of ``burst`` after idle time.
 
-    ``acquire()`` reserves the next free slot under a lock and sleeps outside it, so many threads
-    wait concurrently without serialising on the lock.
+    The lock is held only to book a slot, never while waiting, so many threads (or coroutines)
+    wait concurrently without serialising on it.
     """
 
     def __init__(
@@ -38,15 +40,18 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._next_free = clock() - burst * self.interval
 
-    def acquire(self) -> float:
-        """Wait for a slot; returns the seconds waited."""
+    def reserve(self) -> float:
+        """Book the next free slot; returns the seconds until it (0 when it is now). Never blocks."""
         with self._lock:
             now = self._clock()
             # Idle time banks at most `burst` slots.
             slot = max(self._next_free, now - (self.burst - 1) * self.interval)
             self._next_free = slot + self.interval
-        wait = slot - now
+        return max(0.0, slot - now)
+
+    def acquire(self) -> float:
+        """Wait, in this thread, for a slot; returns the seconds waited."""
+        wait = self.reserve()
         if wait > 0:
             self._sleep(wait)
-            return wait
-        return 0.0
+        return wait

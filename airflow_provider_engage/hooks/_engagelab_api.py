@@ -16,17 +16,11 @@ from typing import Any, TypeVar
 
 from airflow_provider_engage import validation
 from airflow_provider_engage.connections import ENGAGELAB, ENGAGELAB_BASE_URLS, base_url, extra_value
-from airflow_provider_engage.hooks._api import (
-    ApiCall,
-    ApiProblem,
-    decode_body,
-    path_id,
-    plain_text,
-    service_error,
-    whole_number,
-)
+from airflow_provider_engage.hooks._answers import ApiProblem, plain_text, service_error
+from airflow_provider_engage.hooks._calls import ApiCall, decode_body, path_id, whole_number
 from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.engagelab_spec import (
+    AUTH_FAILED,
     MESSAGE_STATS_PATH,
     MSG_IDS_SUFFIX,
     NO_PUSH_TARGET,
@@ -80,11 +74,17 @@ class EngageLabDialect:
         code, message = error or (None, plain_text(payload))
         raise ApiProblem(message, status=status, vendor_code=code, request_id=request_id)
 
-    def error(self, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> EngageLabApiError:
+    def error(
+        self, call: ApiCall[Any], problem: ApiProblem, failure: Failure, *, conn_id: str
+    ) -> EngageLabApiError:
         code = problem.vendor_code
         not_found = code in NOT_FOUND_CODES or (problem.status == 404 and code != NO_PUSH_TARGET)
         cls = EngageLabNotFoundError if not_found else EngageLabApiError
-        return service_error(cls, VENDOR, call, problem, failure, meaning=meaning_of(code))
+        refused = code == AUTH_FAILED or problem.status == 401
+        hint = f"Check the AppKey (login) and Master Secret (password) of connection {conn_id!r}"
+        return service_error(
+            cls, VENDOR, call, problem, failure, meaning=meaning_of(code), hint=hint if refused else None
+        )
 
 
 DIALECT = EngageLabDialect()

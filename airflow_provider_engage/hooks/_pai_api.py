@@ -25,16 +25,8 @@ from airflow_provider_engage.connections import (
 )
 from airflow_provider_engage.connections import base_url as url_of_host
 from airflow_provider_engage.hooks import _acs3
-from airflow_provider_engage.hooks._api import (
-    ApiCall,
-    ApiProblem,
-    decode_body,
-    host_header,
-    path_id,
-    plain_text,
-    service_error,
-    whole_number,
-)
+from airflow_provider_engage.hooks._answers import ApiProblem, plain_text, service_error
+from airflow_provider_engage.hooks._calls import ApiCall, decode_body, host_header, path_id, whole_number
 from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.pai_spec import (
     API_NAMES,
@@ -46,6 +38,7 @@ from airflow_provider_engage.hooks.pai_spec import (
     ROA_MESSAGE_METRICS_PATH,
     ROA_MESSAGES_PATH,
     ROA_SCHEDULES_PATH,
+    SIGNATURE_REFUSALS,
     TIME_KEYWORDS,
     ScheduleFields,
 )
@@ -85,9 +78,12 @@ class PaiDialect:
         except (ValueError, TypeError, KeyError) as err:
             raise ApiProblem(f"unexpected answer: {err}", status=status, request_id=request_id) from err
 
-    def error(self, call: ApiCall[Any], problem: ApiProblem, failure: Failure) -> PaiEngagementApiError:
+    def error(
+        self, call: ApiCall[Any], problem: ApiProblem, failure: Failure, *, conn_id: str
+    ) -> PaiEngagementApiError:
         code = problem.vendor_code
-        not_found = NOT_FOUND in (code, problem.status)
+        # The gateway answers an unknown AccessKey with HTTP 404 too: that is no missing plan.
+        not_found = code == NOT_FOUND or (problem.status == NOT_FOUND and code not in SIGNATURE_REFUSALS)
         return service_error(
             PaiEngagementNotFoundError if not_found else PaiEngagementApiError,
             VENDOR,
@@ -95,7 +91,17 @@ class PaiDialect:
             problem,
             failure,
             meaning=CODE_MEANINGS.get(code) if code is not None else None,
+            hint=_credentials_hint(code, problem.status, conn_id),
         )
+
+
+def _credentials_hint(code: object, status: int | None, conn_id: str) -> str | None:
+    """What to check when the service refused the credentials (its own text rarely says)."""
+    if code in SIGNATURE_REFUSALS:
+        return f"Check the AccessKey ID (login) and AccessKey secret (password) of connection {conn_id!r}"
+    if status in (401, 403) or code in (401, 403):
+        return f"Check the API key or AccessKey of connection {conn_id!r} (and env {API_KEY_ENV} for gateway)"
+    return None
 
 
 DIALECT = PaiDialect()
@@ -247,6 +253,7 @@ def auth_headers(
 ) -> dict[str, str]:
     """Bearer for the gateway; an ACS3-HMAC-SHA256 signature of this exact request for roa."""
     if credentials.style == "gateway":
+        require_roa(call, credentials)
         if not credentials.api_key:
             raise _credential_error(call, credentials, f"an API key as password (or env {API_KEY_ENV})")
         return {"Authorization": f"Bearer {credentials.api_key}", "Content-Type": "application/json"}
@@ -279,15 +286,14 @@ def _credential_error(call: ApiCall[Any], credentials: Credentials, needed: str)
 GATEWAY_PROBE: ApiCall[Any] = ApiCall("test connection", "POST", GATEWAY_CREATE_PATH)
 
 
-def require_roa(call: ApiCall[T], credentials: Credentials) -> ApiCall[T]:
-    """``call`` when the connection speaks roa; the gateway offers only CreateSchedule."""
-    if credentials.style != "roa":
+def require_roa(call: ApiCall[Any], credentials: Credentials) -> None:
+    """Refuse, before anything is sent, a call the gateway style does not have (all but CreateSchedule)."""
+    if credentials.style != "roa" and call.path != GATEWAY_CREATE_PATH:
         raise PaiEngagementApiError(
             f"{call.operation} needs api_style 'roa' on connection {credentials.conn_id!r}: the gateway "
             "style (the seed's contract) offers only CreateSchedule",
             operation=call.operation,
         )
-    return call
 
 
 def api_style_of(extra: Mapping[str, Any]) -> str:

@@ -1,9 +1,10 @@
-"""EngageLabHook: EngageLab AppPush scheduled tasks, push plans and message statistics.
+"""EngageLabHook and EngageLabAsyncHook: EngageLab AppPush scheduled tasks, push plans, statistics.
 
 Each method is one endpoint of the seeds (``POST /v4/schedules`` ...) and returns parsed data.
-Input is checked before anything is sent; transient failures are retried by the shared transport
-(:mod:`airflow_provider_engage.hooks._base`), and a create is never sent twice unless it
-certainly did not take effect.
+Input is checked before anything is sent; transient failures are retried by the shared
+transport (:mod:`airflow_provider_engage.hooks._base`), and a create is never sent twice unless
+it certainly did not take effect. What is EngageLab's own (the connection, the base URL, Basic
+auth, how answers read) is :class:`EngageLabConnectionMixin`'s, shared by both hooks.
 """
 
 from __future__ import annotations
@@ -16,22 +17,19 @@ from typing import Any, ClassVar
 from airflow_provider_engage import timing
 from airflow_provider_engage.connections import ENGAGELAB
 from airflow_provider_engage.hooks import _engagelab_api as api
-from airflow_provider_engage.hooks._api import ApiCall, iter_pages
+from airflow_provider_engage.hooks._async import EngageAsyncHook, endpoint
 from airflow_provider_engage.hooks._base import EngageBaseHook
+from airflow_provider_engage.hooks._calls import ApiCall
+from airflow_provider_engage.hooks._paging import iter_pages
+from airflow_provider_engage.hooks._sync import EngageSyncHook
 from airflow_provider_engage.hooks.engagelab_spec import SCHEDULES_PAGE_SIZE
 from airflow_provider_engage.records import MsgIdRecord
 
-__all__ = ["EngageLabHook"]
+__all__ = ["EngageLabAsyncHook", "EngageLabHook"]
 
 
-class EngageLabHook(EngageBaseHook):
-    """EngageLab AppPush REST API v4 (HTTP Basic auth with AppKey and Master Secret).
-
-    :param engagelab_conn_id: an ``engagelab`` connection: login = AppKey, password = Master
-        Secret, host optional (a full URL such as ``http://127.0.0.1:8080`` is used as it is);
-        extra ``region``, ``site_timezone``, ``timeout``, ``connect_timeout``, ``max_retries``,
-        ``retry_min_wait``, ``retry_max_wait``.
-    """
+class EngageLabConnectionMixin(EngageBaseHook):
+    """What both EngageLab hooks know of their connection: base URL, site zone, Basic auth."""
 
     conn_name_attr = "engagelab_conn_id"
     default_conn_name = "engagelab_default"
@@ -43,16 +41,6 @@ class EngageLabHook(EngageBaseHook):
     def __init__(self, engagelab_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(engagelab_conn_id, **kwargs)
         self.engagelab_conn_id = engagelab_conn_id
-
-    # Airflow 2.11 builds the form from these (3.2+ from get_provider_info). It looks for them in
-    # the hook's own class, not in a base class, so each hook defines them.
-    @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        return ENGAGELAB.form_widgets()
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        return ENGAGELAB.ui_field_behaviour()
 
     @property
     def base_url(self) -> str:
@@ -69,6 +57,26 @@ class EngageLabHook(EngageBaseHook):
     def _auth_headers(self, call: ApiCall[Any], body: bytes) -> dict[str, str]:
         conn = self.connection
         return api.auth_headers(conn.login, conn.password, body, conn_id=self.conn_id)
+
+
+class EngageLabHook(EngageLabConnectionMixin, EngageSyncHook):
+    """EngageLab AppPush REST API v4 (HTTP Basic auth with AppKey and Master Secret).
+
+    :param engagelab_conn_id: an ``engagelab`` connection: login = AppKey, password = Master
+        Secret, host optional (a full URL such as ``http://127.0.0.1:8765`` is used as it is);
+        extra ``region``, ``site_timezone``, ``timeout``, ``connect_timeout``, ``max_retries``,
+        ``retry_min_wait``, ``retry_max_wait``.
+    """
+
+    # Airflow 2.11 builds the form from these (3.2+ from get_provider_info). It looks for them in
+    # the hook's own class, not in a base class, so each hook defines them.
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        return ENGAGELAB.form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return ENGAGELAB.ui_field_behaviour()
 
     # --- scheduled tasks ----------------------------------------------------------------------------
 
@@ -163,3 +171,14 @@ class EngageLabHook(EngageBaseHook):
         except Exception as err:  # the UI wants a message, not a traceback
             return False, str(err)
         return True, f"Connected to {self.base_url}: {answer.get('total_count', 0)} unexpired schedules"
+
+
+class EngageLabAsyncHook(EngageLabConnectionMixin, EngageAsyncHook):
+    """The reads a trigger waits with, as coroutines; errors, retries, secrets as :class:`EngageLabHook`'s.
+
+    Close it (``await hook.close()``) when done, as the triggers do in ``cleanup``.
+    """
+
+    get_schedule = endpoint(api.get_schedule)
+    get_schedule_msg_ids = endpoint(api.schedule_msg_ids)
+    get_plan_msg_ids = endpoint(api.plan_msg_ids)

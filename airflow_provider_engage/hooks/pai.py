@@ -19,22 +19,19 @@ from airflow.providers.common.compat.sdk import mask_secret
 
 from airflow_provider_engage.connections import PAI
 from airflow_provider_engage.hooks import _pai_api as api
-from airflow_provider_engage.hooks._api import ApiCall, iter_pages
-from airflow_provider_engage.hooks._base import EngageBaseHook, check_credential
+from airflow_provider_engage.hooks._async import EngageAsyncHook, endpoint
+from airflow_provider_engage.hooks._base import EngageBaseHook
+from airflow_provider_engage.hooks._calls import ApiCall
+from airflow_provider_engage.hooks._connection import check_credential
+from airflow_provider_engage.hooks._paging import iter_pages
+from airflow_provider_engage.hooks._sync import EngageSyncHook
 from airflow_provider_engage.hooks.pai_spec import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, ScheduleFields
 
-__all__ = ["PaiEngagementHook"]
+__all__ = ["PaiEngagementAsyncHook", "PaiEngagementHook"]
 
 
-class PaiEngagementHook(EngageBaseHook):
-    """PAI User Engagement (PaiPlugin 2022-01-12).
-
-    :param pai_engagement_conn_id: a ``pai_engagement`` connection. Extra ``api_style``:
-        ``gateway`` (password = API key, else env ``DASHSCOPE_API_KEY``; extra ``region`` ``cn``
-        or ``intl``) or ``roa`` (login = AccessKey ID, password = AccessKey secret, extra
-        ``security_token`` for STS). Host, when given, overrides the endpoint (a full URL such as
-        ``http://127.0.0.1:8080`` is used as it is).
-    """
+class PaiConnectionMixin(EngageBaseHook):
+    """What both PAI hooks know of their connection: the style, the endpoint, Bearer or ACS3."""
 
     conn_name_attr = "pai_engagement_conn_id"
     default_conn_name = "pai_engagement_default"
@@ -51,16 +48,6 @@ class PaiEngagementHook(EngageBaseHook):
     def api_style(self) -> str:
         """``gateway`` (the seed's contract) or ``roa`` (the signed /api/v2 API)."""
         return api.api_style_of(self.extra)
-
-    # Airflow 2.11 builds the form from these (3.2+ from get_provider_info). It looks for them in
-    # the hook's own class, not in a base class, so each hook defines them.
-    @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        return PAI.form_widgets()
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        return PAI.ui_field_behaviour()
 
     @property
     def base_url(self) -> str:
@@ -94,11 +81,29 @@ class PaiEngagementHook(EngageBaseHook):
         )
 
     def _auth_headers(self, call: ApiCall[Any], body: bytes) -> dict[str, str]:
+        """Bearer or an ACS3 signature; a call the gateway style lacks is refused here, unsent."""
         return api.auth_headers(call, body, base_url=self.base_url, credentials=self.credentials)
 
-    def _roa(self, call: ApiCall[Any]) -> Any:
-        """Send a call only the signed ROA API has."""
-        return self._run(api.require_roa(call, self.credentials))
+
+class PaiEngagementHook(PaiConnectionMixin, EngageSyncHook):
+    """PAI User Engagement (PaiPlugin 2022-01-12).
+
+    :param pai_engagement_conn_id: a ``pai_engagement`` connection. Extra ``api_style``:
+        ``gateway`` (password = API key, else env ``DASHSCOPE_API_KEY``; extra ``region`` ``cn``
+        or ``intl``) or ``roa`` (login = AccessKey ID, password = AccessKey secret, extra
+        ``security_token`` for STS). Host, when given, overrides the endpoint (a full URL such as
+        ``http://127.0.0.1:8765`` is used as it is).
+    """
+
+    # Airflow 2.11 builds the form from these (3.2+ from get_provider_info). It looks for them in
+    # the hook's own class, not in a base class, so each hook defines them.
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        return PAI.form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return PAI.ui_field_behaviour()
 
     # --- endpoints ----------------------------------------------------------------------------------
 
@@ -117,8 +122,7 @@ class PaiEngagementHook(EngageBaseHook):
 
     def get_schedule(self, schedule_id: str) -> dict[str, Any]:
         """roa only: one schedule (``Status`` 0 checking ... 4 sent, 5 send failed)."""
-        result: dict[str, Any] = self._roa(api.get_schedule(schedule_id))
-        return result
+        return self._run(api.get_schedule(schedule_id))
 
     def list_schedules(
         self,
@@ -128,8 +132,7 @@ class PaiEngagementHook(EngageBaseHook):
         page_size: int = PAGE_SIZE_DEFAULT,
     ) -> dict[str, Any]:
         """roa only: ``Schedules``, ``TotalCount``, ``PageNumber``, ``PageSize``."""
-        result: dict[str, Any] = self._roa(api.list_schedules(name, status, page_number, page_size))
-        return result
+        return self._run(api.list_schedules(name, status, page_number, page_size))
 
     def iter_schedules(
         self, name: str | None = None, status: int | None = None, page_size: int = PAGE_SIZE_MAX
@@ -151,7 +154,7 @@ class PaiEngagementHook(EngageBaseHook):
 
     def delete_schedule(self, schedule_id: str) -> None:
         """roa only."""
-        self._roa(api.delete_schedule(schedule_id))
+        self._run(api.delete_schedule(schedule_id))
 
     def list_messages(
         self,
@@ -172,8 +175,31 @@ class PaiEngagementHook(EngageBaseHook):
             page_number=page_number,
             page_size=page_size,
         )
-        result: dict[str, Any] = self._roa(call)
-        return result
+        return self._run(call)
+
+    def iter_messages(
+        self,
+        schedule_id: str | None = None,
+        datetime: str | dt.date | None = None,
+        *,
+        status: int | None = None,
+        page_size: int = PAGE_SIZE_MAX,
+    ) -> Iterator[dict[str, Any]]:
+        """roa only: every message record ListMessages gives for one send day, page after page, each once.
+
+        A record (see ``docs/hooks.md``) holds ``Id`` (the message id), ``ScheduleId``,
+        ``GroupId``, ``PhoneNumber``, ``Status`` (0 sending, 1 success, 2 failed), ``ErrorCode``,
+        ``RequestId``, ``Signature``/``TemplateCode`` and the send time ``SendTime`` (UTC+8).
+        """
+
+        def page(page_number: int) -> dict[str, Any]:
+            return self.list_messages(
+                schedule_id, datetime, status=status, page_number=page_number, page_size=page_size
+            )
+
+        return iter_pages(
+            page, items="Messages", page_size=page_size, item_id="Id", total="TotalCount", size="PageSize"
+        )
 
     def list_message_metrics(
         self,
@@ -188,8 +214,7 @@ class PaiEngagementHook(EngageBaseHook):
         call = api.list_message_metrics(
             schedule_id, start_date, end_date, page_number=page_number, page_size=page_size
         )
-        result: dict[str, Any] = self._roa(call)
-        return result
+        return self._run(call)
 
     # --- Airflow ------------------------------------------------------------------------------------
 
@@ -206,3 +231,15 @@ class PaiEngagementHook(EngageBaseHook):
         except Exception as err:  # the UI wants a message, not a traceback
             return False, str(err)
         return True, f"Connected to {self.base_url}: {answer.get('TotalCount', 0)} schedules"
+
+
+class PaiEngagementAsyncHook(PaiConnectionMixin, EngageAsyncHook):
+    """The roa reads a trigger waits with, as coroutines; same errors, retries and secrets as
+    :class:`PaiEngagementHook`. The gateway style has no read endpoint: these refuse it unsent.
+
+    Close it (``await hook.close()``) when done, as the triggers do in ``cleanup``.
+    """
+
+    get_schedule = endpoint(api.get_schedule)
+    list_messages = endpoint(api.list_messages)
+    list_message_metrics = endpoint(api.list_message_metrics)

@@ -119,6 +119,16 @@ class MessageStatus(enum.IntEnum):
 NOT_FOUND = 404
 """The gateway's HTTP status and the ROA envelope's ErrorCode alike."""
 BAD_REQUEST = 400
+SIGNATURE_REFUSALS = frozenset(
+    {
+        "InvalidAccessKeyId.NotFound",
+        "InvalidAccessKeyId.Inactive",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "MissingAccessKeyId",
+    }
+)
+"""Gateway codes for a request whose AccessKey or signature it refused (ACS3)."""
 CODE_MEANINGS: dict[int | str, str] = {
     BAD_REQUEST: "invalid request format or missing required parameters",
     403: "access denied: insufficient permissions or an invalid API key",

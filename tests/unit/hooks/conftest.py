@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_engage.hooks._base import EngageBaseHook
+from airflow_provider_engage.hooks._async import EngageAsyncHook
+from airflow_provider_engage.hooks._sync import EngageSyncHook
 
 ConnFactory = Callable[..., str]
 Said = Callable[[BaseException], str]
@@ -29,9 +30,14 @@ def httpserver_listen_address() -> tuple[str, int]:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The pauses the retry loop asked for, in order (nothing actually sleeps)."""
+    """The pauses the retry loop asked for, in order, sync or async (nothing actually sleeps)."""
     recorded: list[float] = []
-    monkeypatch.setattr(EngageBaseHook, "_sleep", lambda self, seconds: recorded.append(seconds))
+
+    async def record(self: EngageAsyncHook, seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(EngageSyncHook, "_sleep", lambda self, seconds: recorded.append(seconds))
+    monkeypatch.setattr(EngageAsyncHook, "_sleep", record)
     return recorded
 
 

@@ -1,7 +1,8 @@
 """The shared transport: credentials checked on read, failure texts that never quote a header,
 the rate limiter on every attempt, and one session however many threads start at once.
 
-EngageLabHook stands in for both hooks: everything here lives in ``hooks/_base.py``.
+EngageLabHook stands in for both hooks: what it tests lives in ``hooks/_sync.py``, ``hooks/_base.py``
+and ``hooks/_connection.py``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from airflow_provider_engage.hooks import _base
-from airflow_provider_engage.hooks._base import check_credential, plain_connection_failure
+from airflow_provider_engage.hooks import _sync
+from airflow_provider_engage.hooks._connection import check_credential
+from airflow_provider_engage.hooks._sync import plain_connection_failure
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.ratelimit import RateLimiter
@@ -220,7 +222,7 @@ def test_threads_starting_at_once_build_one_session(
             super().__init__()
             built.append(self)
 
-    monkeypatch.setattr(_base.requests, "Session", SlowSession)
+    monkeypatch.setattr(_sync.requests, "Session", SlowSession)
     hook = _hook(httpserver, make_conn)
     start = threading.Barrier(16)
     got: list[requests.Session] = []

@@ -18,7 +18,7 @@ import time_machine
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from airflow_provider_engage.hooks import _base
+from airflow_provider_engage.hooks import _sync
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.hooks.engagelab_spec import CODE_MEANINGS
 from airflow_provider_engage.input_errors import InvalidFieldError
@@ -989,7 +989,7 @@ def test_the_master_secret_is_registered_for_masking(
     hook: EngageLabHook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     masked: list[str] = []
-    monkeypatch.setattr(_base, "mask_secret", masked.append)
+    monkeypatch.setattr(_sync, "mask_secret", masked.append)
 
     _ = hook.connection
 

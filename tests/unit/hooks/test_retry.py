@@ -170,8 +170,9 @@ def test_header_value_is_the_one_case_insensitive_lookup() -> None:
 
 
 def test_the_dialects_read_headers_through_the_retry_policy_lookup() -> None:
-    from airflow_provider_engage.hooks import _api, _engagelab_api, _pai_api, _retry
+    from airflow_provider_engage.hooks import _answers, _calls, _engagelab_api, _pai_api, _retry
 
     assert _engagelab_api.header_value is _retry.header_value
     assert _pai_api.header_value is _retry.header_value
-    assert not hasattr(_api, "header_value")
+    assert not hasattr(_answers, "header_value")
+    assert not hasattr(_calls, "header_value")

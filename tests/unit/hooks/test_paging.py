@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_engage.hooks._api import iter_pages
+from airflow_provider_engage.hooks._paging import iter_pages
 
 
 def _pages(*pages: dict[str, Any]) -> tuple[list[int], Any]:
