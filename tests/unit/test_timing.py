@@ -1052,7 +1052,7 @@ def test_pai_occurrences_refuses_bad_after_limit_and_now() -> None:
 def test_importing_timing_pulls_in_no_airflow_aiohttp_or_fastapi() -> None:
     code = (
         "import sys\n"
-        "import airflow_provider_engage.timing, airflow_provider_engage._timing_cli\n"
+        "import airflow_provider_engage.timing, airflow_provider_engage.timing.cli\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'airflow', 'aiohttp', 'fastapi'})\n"
         "print(heavy)\n"
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from airflow_provider_engage._timing_cli import main
+from airflow_provider_engage.timing.cli import main
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 ENGAGELAB_SEED = json.loads((FIXTURES / "engagelab_schedules.json").read_text(encoding="utf-8"))
