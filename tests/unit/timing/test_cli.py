@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from airflow_provider_engage._timing_cli import main
+from airflow_provider_engage.timing.cli import main
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
+FIXTURES = Path(__file__).parents[2] / "fixtures"
 ENGAGELAB_SEED = json.loads((FIXTURES / "engagelab_schedules.json").read_text(encoding="utf-8"))
 SEED_PERIODICAL = ENGAGELAB_SEED["create_periodical_request"]["trigger"]  # daily 12:00, 1 Jan .. 10 Feb 2024
 PAI_SEED = json.loads((FIXTURES / "pai_create_schedule.json").read_text(encoding="utf-8"))

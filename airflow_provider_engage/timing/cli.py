@@ -1,8 +1,8 @@
 """``python -m airflow_provider_engage.timing preview``: a schedule's next occurrences as a table.
 
-A campaign owner runs it before creating a schedule to see exactly when it will fire. Kept out
-of :mod:`airflow_provider_engage.timing` so that module holds only the rules; like it, this
-never imports Airflow.
+A campaign owner runs it before creating a schedule to see exactly when it will fire. Owns the
+command line and the table only: every rule comes from :mod:`airflow_provider_engage.timing`,
+and like it this never imports Airflow. ``timing/__main__.py`` runs :func:`main`.
 """
 
 from __future__ import annotations
