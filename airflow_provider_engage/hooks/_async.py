@@ -110,6 +110,9 @@ class EngageAsyncHook(EngageBaseHook):
                     total=None, sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
                 ),
             )
+            # aiohttp silently sends a GET again once when a kept-alive connection drops. The retry
+            # policy is ours alone (and a signed request sent twice reuses its nonce), so no.
+            self._session._retry_connection = False
         return self._session
 
     async def close(self) -> None:

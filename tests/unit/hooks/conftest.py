@@ -6,6 +6,7 @@ tests assert the waits the policy chose and stay fast.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -153,3 +154,32 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+class EitherHook:
+    """One vendor's sync or async hook, called the same way, so one test specifies both.
+
+    ``sync``: the sync hook's methods as they are. ``async``: each call runs in its own event
+    loop on a fresh async hook of the same connection (what one trigger does), closed after.
+    """
+
+    def __init__(self, kind: str, sync_hook: Any, make_async: Callable[[], Any]) -> None:
+        self.kind = kind
+        self.sync_hook = sync_hook
+        self._make_async = make_async
+
+    def __getattr__(self, name: str) -> Any:
+        if self.kind == "sync":
+            return getattr(self.sync_hook, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            async def once() -> Any:
+                hook = self._make_async()
+                try:
+                    return await getattr(hook, name)(*args, **kwargs)
+                finally:
+                    await hook.close()
+
+            return asyncio.run(once())
+
+        return call

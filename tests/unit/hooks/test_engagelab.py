@@ -19,13 +19,13 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from airflow_provider_engage.hooks import _sync
-from airflow_provider_engage.hooks.engagelab import EngageLabHook
+from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLabHook
 from airflow_provider_engage.hooks.engagelab_spec import CODE_MEANINGS
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord
 from airflow_provider_engage.service_errors import EngageLabApiError, EngageLabNotFoundError
 
-from .conftest import ConnFactory, DroppingServer
+from .conftest import ConnFactory, DroppingServer, EitherHook
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 SCHEDULES = json.loads((FIXTURES / "engagelab_schedules.json").read_text(encoding="utf-8"))
@@ -48,6 +48,12 @@ def hook(httpserver: HTTPServer, make_conn: ConnFactory, sleeps: list[float]) ->
         **FAST_RETRIES,
     )
     return EngageLabHook(engagelab_conn_id=conn_id)
+
+
+@pytest.fixture(params=["sync", "async"])
+def either(request: pytest.FixtureRequest, hook: EngageLabHook) -> EitherHook:
+    """The sync hook, or the async one on the same connection: read tests specify both."""
+    return EitherHook(request.param, hook, lambda: EngageLabAsyncHook(hook.conn_id))
 
 
 def _only_request(httpserver: HTTPServer) -> Request:
@@ -107,30 +113,30 @@ def test_list_schedules_sends_the_page_and_returns_the_page(
     _assert_common_headers(request, with_body=False)
 
 
-def test_get_schedule_returns_the_object(hook: EngageLabHook, httpserver: HTTPServer) -> None:
+def test_get_schedule_returns_the_object(either: EitherHook, httpserver: HTTPServer) -> None:
     schedule_id = SCHEDULES["get_response"]["schedule_id"]
     httpserver.expect_oneshot_request(f"/v4/schedules/{schedule_id}", method="GET").respond_with_json(
         SCHEDULES["get_response"]
     )
 
-    assert hook.get_schedule(schedule_id) == SCHEDULES["get_response"]
+    assert either.get_schedule(schedule_id) == SCHEDULES["get_response"]
     _assert_common_headers(_only_request(httpserver), with_body=False)
 
 
-def test_get_schedule_accepts_the_sdk_one_element_array(hook: EngageLabHook, httpserver: HTTPServer) -> None:
+def test_get_schedule_accepts_the_sdk_one_element_array(either: EitherHook, httpserver: HTTPServer) -> None:
     schedule_id = SCHEDULES["get_response"]["schedule_id"]
     httpserver.expect_oneshot_request(f"/v4/schedules/{schedule_id}").respond_with_json(
         [SCHEDULES["get_response"]]
     )
 
-    assert hook.get_schedule(schedule_id) == SCHEDULES["get_response"]
+    assert either.get_schedule(schedule_id) == SCHEDULES["get_response"]
 
 
-def test_get_schedule_empty_array_is_not_found(hook: EngageLabHook, httpserver: HTTPServer) -> None:
+def test_get_schedule_empty_array_is_not_found(either: EitherHook, httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request("/v4/schedules/gone").respond_with_json([])
 
     with pytest.raises(EngageLabNotFoundError):
-        hook.get_schedule("gone")
+        either.get_schedule("gone")
 
 
 def test_schedule_id_is_encoded_as_one_path_segment(hook: EngageLabHook, httpserver: HTTPServer) -> None:
@@ -139,6 +145,14 @@ def test_schedule_id_is_encoded_as_one_path_segment(hook: EngageLabHook, httpser
     hook.delete_schedule("a/b c")
 
     assert _only_request(httpserver).environ["REQUEST_URI"] == "/v4/schedules/a%2Fb%20c"
+
+
+def test_both_hooks_send_an_encoded_id_as_it_was_built(either: EitherHook, httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request(re.compile("^/v4/schedules/.*")).respond_with_json({"MsgIds": []})
+
+    either.get_schedule_msg_ids("a/b c,d")
+
+    assert _only_request(httpserver).environ["REQUEST_URI"] == "/v4/schedules/a%2Fb%20c%2Cd/msg-ids"
 
 
 @pytest.mark.parametrize("example", ["update_ios_request", "update_extend_end_request"])
@@ -194,12 +208,12 @@ def test_delete_of_a_missing_schedule_is_not_found(hook: EngageLabHook, httpserv
     assert caught.value.operation == "delete schedule"
 
 
-def test_msg_ids_reads_the_seed_answer_into_records(hook: EngageLabHook, httpserver: HTTPServer) -> None:
+def test_msg_ids_reads_the_seed_answer_into_records(either: EitherHook, httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request(f"/v4/schedules/{SCHEDULE_ID}/msg-ids", method="GET").respond_with_json(
         SCHEDULES["msg_ids_response"]
     )
 
-    records = hook.get_schedule_msg_ids(SCHEDULE_ID)
+    records = either.get_schedule_msg_ids(SCHEDULE_ID)
 
     fired = datetime(2024, 2, 7, 4, 0, 11, 611000, tzinfo=UTC)
     assert records == [
@@ -222,20 +236,18 @@ def test_msg_ids_reads_the_seed_answer_into_records(hook: EngageLabHook, httpser
     ids=["legacy-msgids", "msg_ids-objects", "mixed"],
 )
 def test_msg_ids_tolerates_every_known_shape(
-    hook: EngageLabHook, httpserver: HTTPServer, answer: dict[str, Any]
+    either: EitherHook, httpserver: HTTPServer, answer: dict[str, Any]
 ) -> None:
     httpserver.expect_oneshot_request(f"/v4/schedules/{SCHEDULE_ID}/msg-ids").respond_with_json(answer)
 
-    assert [r.msg_id for r in hook.get_schedule_msg_ids(SCHEDULE_ID)] == ["1088009", "1088010"]
+    assert [r.msg_id for r in either.get_schedule_msg_ids(SCHEDULE_ID)] == ["1088009", "1088010"]
 
 
 @pytest.mark.parametrize("body", [b"", b"success", b'{"count": 0}'])
-def test_msg_ids_empty_answers_mean_none_yet(
-    hook: EngageLabHook, httpserver: HTTPServer, body: bytes
-) -> None:
+def test_msg_ids_empty_answers_mean_none_yet(either: EitherHook, httpserver: HTTPServer, body: bytes) -> None:
     httpserver.expect_oneshot_request(f"/v4/schedules/{SCHEDULE_ID}/msg-ids").respond_with_data(body)
 
-    assert hook.get_schedule_msg_ids(SCHEDULE_ID) == []
+    assert either.get_schedule_msg_ids(SCHEDULE_ID) == []
 
 
 def _schedules(prefix: str, count: int) -> list[dict[str, Any]]:
@@ -385,12 +397,12 @@ def test_iter_push_plans_follows_pages_until_total(hook: EngageLabHook, httpserv
 
 
 @time_machine.travel(datetime(2023, 11, 15, 12, 0, tzinfo=UTC), tick=False)
-def test_get_plan_msg_ids_replays_the_seed_query(hook: EngageLabHook, httpserver: HTTPServer) -> None:
+def test_get_plan_msg_ids_replays_the_seed_query(either: EitherHook, httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request("/v4/status/plan/msg/", method="GET").respond_with_json(
         PLANS["msg_response"]
     )
 
-    answer = hook.get_plan_msg_ids(["push_20231101", "push_20231102"], "2023-11-01", "2023-11-15")
+    answer = either.get_plan_msg_ids(["push_20231101", "push_20231102"], "2023-11-01", "2023-11-15")
 
     assert answer == {"push_20231101": ["msg_001", "msg_002"], "push_20231102": ["msg_003"]}
     request = _only_request(httpserver)
@@ -405,11 +417,11 @@ def test_get_plan_msg_ids_replays_the_seed_query(hook: EngageLabHook, httpserver
 
 @time_machine.travel(datetime(2023, 11, 15, 12, 0, tzinfo=UTC), tick=False)
 def test_get_plan_msg_ids_accepts_a_comma_string_and_dates(
-    hook: EngageLabHook, httpserver: HTTPServer
+    either: EitherHook, httpserver: HTTPServer
 ) -> None:
     httpserver.expect_oneshot_request("/v4/status/plan/msg/").respond_with_json(PLANS["msg_response"])
 
-    hook.get_plan_msg_ids("push_20231101, push_20231102", date(2023, 11, 1), date(2023, 11, 15))
+    either.get_plan_msg_ids("push_20231101, push_20231102", date(2023, 11, 1), date(2023, 11, 15))
 
     assert _only_request(httpserver).args.to_dict() == PLANS["msg_query"]
 
@@ -425,10 +437,10 @@ def test_get_plan_msg_ids_accepts_a_comma_string_and_dates(
     ],
 )
 def test_plan_msg_id_date_rules_fail_before_sending(
-    hook: EngageLabHook, httpserver: HTTPServer, dates: tuple[str, str], expected: tuple[str, int]
+    either: EitherHook, httpserver: HTTPServer, dates: tuple[str, str], expected: tuple[str, int]
 ) -> None:
     with pytest.raises(InvalidFieldError) as caught:
-        hook.get_plan_msg_ids(["push_20231101"], *dates)
+        either.get_plan_msg_ids(["push_20231101"], *dates)
 
     assert (caught.value.field, caught.value.vendor_code) == expected
     assert httpserver.log == []
@@ -436,12 +448,12 @@ def test_plan_msg_id_date_rules_fail_before_sending(
 
 @time_machine.travel(datetime(2026, 12, 1, 12, 0, tzinfo=UTC), tick=False)
 def test_the_30_day_lookback_is_left_to_the_service_whose_clock_may_differ(
-    hook: EngageLabHook, httpserver: HTTPServer
+    either: EitherHook, httpserver: HTTPServer
 ) -> None:
     # The seed's own example (November 2023) is sent as it is, years later by this machine's clock.
     httpserver.expect_oneshot_request("/v4/status/plan/msg/").respond_with_json(PLANS["msg_response"])
 
-    hook.get_plan_msg_ids(["push_20231101", "push_20231102"], "2023-11-01", "2023-11-15")
+    either.get_plan_msg_ids(["push_20231101", "push_20231102"], "2023-11-01", "2023-11-15")
 
     assert _only_request(httpserver).args.to_dict() == PLANS["msg_query"]
 
@@ -497,14 +509,14 @@ def test_get_message_stats_of_nothing_sends_nothing(hook: EngageLabHook, httpser
     ],
 )
 def test_schedule_errors_map_to_exceptions(
-    hook: EngageLabHook, httpserver: HTTPServer, status: int, code: int, not_found: bool
+    either: EitherHook, httpserver: HTTPServer, status: int, code: int, not_found: bool
 ) -> None:
     httpserver.expect_request(f"/v4/schedules/{SCHEDULE_ID}").respond_with_json(
         _error(code, "vendor says no"), status=status
     )
 
     with pytest.raises(EngageLabApiError) as caught:
-        hook.get_schedule(SCHEDULE_ID)
+        either.get_schedule(SCHEDULE_ID)
 
     error = caught.value
     assert isinstance(error, EngageLabNotFoundError) is not_found
@@ -544,7 +556,7 @@ def test_push_plan_errors_carry_the_vendor_code(
 
 
 @time_machine.travel(datetime(2023, 11, 15, 12, 0, tzinfo=UTC), tick=False)
-def test_plan_msg_span_error_from_the_service(hook: EngageLabHook, httpserver: HTTPServer) -> None:
+def test_plan_msg_span_error_from_the_service(either: EitherHook, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v4/status/plan/msg/").respond_with_json(
         PLANS["msg_error_response"], status=400
     )
@@ -552,7 +564,7 @@ def test_plan_msg_span_error_from_the_service(hook: EngageLabHook, httpserver: H
     with pytest.raises(
         EngageLabApiError, match=r"code 21044 \(start and end dates more than one month apart\)"
     ):
-        hook.get_plan_msg_ids(["push_20231101"], "2023-11-01", "2023-11-15")
+        either.get_plan_msg_ids(["push_20231101"], "2023-11-01", "2023-11-15")
 
 
 def test_an_error_body_on_http_200_is_still_an_error(hook: EngageLabHook, httpserver: HTTPServer) -> None:
@@ -575,11 +587,11 @@ def test_a_non_json_error_page_is_quoted(hook: EngageLabHook, httpserver: HTTPSe
     assert (caught.value.status_code, caught.value.vendor_code) == (403, None)
 
 
-def test_an_unreadable_success_answer_is_an_error(hook: EngageLabHook, httpserver: HTTPServer) -> None:
+def test_an_unreadable_success_answer_is_an_error(either: EitherHook, httpserver: HTTPServer) -> None:
     httpserver.expect_request(f"/v4/schedules/{SCHEDULE_ID}/msg-ids").respond_with_json({"MsgIds": "oops"})
 
     with pytest.raises(EngageLabApiError, match="unexpected answer"):
-        hook.get_schedule_msg_ids(SCHEDULE_ID)
+        either.get_schedule_msg_ids(SCHEDULE_ID)
 
 
 # --- retries --------------------------------------------------------------------------------------
@@ -1021,13 +1033,13 @@ def test_a_bare_host_with_a_port_gets_https(monkeypatch: pytest.MonkeyPatch) -> 
     "case", SCHEDULES["error_codes"], ids=[str(case["code"]) for case in SCHEDULES["error_codes"]]
 )
 def test_every_documented_schedule_code_maps_to_its_exception(
-    hook: EngageLabHook, httpserver: HTTPServer, sleeps: list[float], case: dict[str, int]
+    either: EitherHook, httpserver: HTTPServer, sleeps: list[float], case: dict[str, int]
 ) -> None:
     code, status = case["code"], case["http"]
     httpserver.expect_request(f"/v4/schedules/{SCHEDULE_ID}").respond_with_json(_error(code), status=status)
 
     with pytest.raises(EngageLabApiError) as caught:
-        hook.get_schedule(SCHEDULE_ID)
+        either.get_schedule(SCHEDULE_ID)
 
     assert (caught.value.status_code, caught.value.vendor_code) == (status, code)
     assert isinstance(caught.value, EngageLabNotFoundError) is (code == 28104)

@@ -17,11 +17,11 @@ from werkzeug import Request
 
 from airflow_provider_engage.emulator import Credentials, running_emulator
 from airflow_provider_engage.hooks import _acs3
-from airflow_provider_engage.hooks.pai import PaiEngagementHook
+from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook, PaiEngagementHook
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.service_errors import PaiEngagementApiError, PaiEngagementNotFoundError
 
-from .conftest import ConnFactory, Said
+from .conftest import ConnFactory, EitherHook, Said
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 SEED = json.loads((FIXTURES / "pai_create_schedule.json").read_text(encoding="utf-8"))
@@ -79,6 +79,17 @@ def roa(httpserver: HTTPServer, make_conn: ConnFactory, sleeps: list[float]) -> 
         **FAST_RETRIES,
     )
     return PaiEngagementHook(conn_id)
+
+
+@pytest.fixture(params=["sync", "async"])
+def roa_either(request: pytest.FixtureRequest, roa: PaiEngagementHook) -> EitherHook:
+    """The roa hook, sync or async on the same connection: the reads triggers need, specified once."""
+    return EitherHook(request.param, roa, lambda: PaiEngagementAsyncHook(roa.conn_id))
+
+
+@pytest.fixture(params=["sync", "async"])
+def gateway_either(request: pytest.FixtureRequest, gateway: PaiEngagementHook) -> EitherHook:
+    return EitherHook(request.param, gateway, lambda: PaiEngagementAsyncHook(gateway.conn_id))
 
 
 def _only_request(httpserver: HTTPServer) -> Request:
@@ -184,6 +195,25 @@ def test_reads_need_the_roa_style(gateway: PaiEngagementHook, httpserver: HTTPSe
     assert httpserver.log == []
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda h: h.get_schedule("s1"),
+        lambda h: h.list_messages("s1", "2024-12-01"),
+        lambda h: h.list_message_metrics("s1", "2024-12-01", "2024-12-02"),
+    ],
+    ids=["get", "messages", "metrics"],
+)
+def test_both_hooks_refuse_a_read_the_gateway_lacks_before_sending(
+    gateway_either: EitherHook, httpserver: HTTPServer, call: Any
+) -> None:
+    with pytest.raises(PaiEngagementApiError, match="needs api_style 'roa'") as caught:
+        call(gateway_either)
+
+    assert not caught.value.transient  # no retry could change it
+    assert httpserver.log == []
+
+
 # --- errors: the envelope, the gateway's own shape ------------------------------------------------
 
 
@@ -216,14 +246,33 @@ def test_a_non_zero_error_code_is_an_error_even_on_http_200(
     ],
 )
 def test_an_unknown_schedule_is_its_own_error(
-    roa: PaiEngagementHook, httpserver: HTTPServer, status: int, answer: dict[str, Any]
+    roa_either: EitherHook, httpserver: HTTPServer, status: int, answer: dict[str, Any]
 ) -> None:
     httpserver.expect_request("/api/v2/schedules/s1").respond_with_json(answer, status=status)
 
     with pytest.raises(PaiEngagementNotFoundError) as caught:
-        roa.delete_schedule("s1")
+        roa_either.get_schedule("s1")
 
     assert isinstance(caught.value, PaiEngagementApiError)
+    assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("code", ["InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch"])
+def test_a_refused_access_key_is_no_missing_plan_and_says_what_to_check(
+    roa_either: EitherHook, httpserver: HTTPServer, sleeps: list[float], code: str
+) -> None:
+    # The gateway answers an unknown AccessKey with HTTP 404 (and its StringToSign on a bad secret).
+    answer = {"Code": code, "Message": "Specified ... server StringToSign is [GET ...]", "RequestId": "r"}
+    httpserver.expect_request("/api/v2/schedules/s1").respond_with_json(answer, status=404)
+
+    with pytest.raises(PaiEngagementApiError) as caught:
+        roa_either.get_schedule("s1")
+
+    assert not isinstance(caught.value, PaiEngagementNotFoundError)  # a delete must not pass as done
+    assert "Check the AccessKey ID (login) and AccessKey secret (password) of connection 'pai_roa'" in str(
+        caught.value
+    )
+    assert not caught.value.transient
     assert len(httpserver.log) == 1
 
 
@@ -293,7 +342,7 @@ def test_a_500_on_create_is_not_retried_and_says_it_may_exist(
 
 
 def test_a_500_on_a_roa_read_is_retried(
-    roa: PaiEngagementHook, httpserver: HTTPServer, sleeps: list[float]
+    roa_either: EitherHook, httpserver: HTTPServer, sleeps: list[float]
 ) -> None:
     httpserver.expect_ordered_request("/api/v2/schedules/s1").respond_with_json(
         {"Code": "InternalError", "Message": "oops", "RequestId": "r"}, status=500
@@ -302,7 +351,7 @@ def test_a_500_on_a_roa_read_is_retried(
         _envelope({"Id": "s1", "Status": 4})
     )
 
-    assert roa.get_schedule("s1") == {"Id": "s1", "Status": 4}
+    assert roa_either.get_schedule("s1") == {"Id": "s1", "Status": 4}
     assert len(sleeps) == 1
 
 
@@ -404,6 +453,25 @@ def test_roa_reads_use_the_sdk_paths_and_queries(
     assert request.get_data() == b""
     _check_signature(request, method=method, path=path, query=query)
     assert result == (None if action == "DeleteSchedule" else {"Id": "s1"})
+
+
+@pytest.mark.parametrize("name", ["get", "messages", "metrics"])
+def test_both_hooks_sign_the_reads_a_trigger_waits_with(
+    roa_either: EitherHook, httpserver: HTTPServer, name: str
+) -> None:
+    call, method, path, query, action = READS[name]
+    httpserver.expect_oneshot_request(path.replace("%20", " "), method=method).respond_with_json(
+        _envelope({"Id": "s1"})
+    )
+
+    assert call(roa_either) == {"Id": "s1"}
+
+    request = _only_request(httpserver)
+    assert request.environ["REQUEST_URI"].split("?")[0] == path
+    assert request.args.to_dict() == query
+    assert request.headers["x-acs-action"] == action
+    assert request.get_data() == b""
+    _check_signature(request, method=method, path=path, query=query)
 
 
 def test_roa_signs_with_the_sts_token(httpserver: HTTPServer, make_conn: ConnFactory) -> None:
@@ -833,3 +901,40 @@ def test_iter_schedules_needs_the_roa_style(gateway: PaiEngagementHook, httpserv
         list(gateway.iter_schedules(name="Growth"))
 
     assert httpserver.log == []
+
+
+def test_iter_messages_pages_through_one_send_day_of_the_emulator(make_conn: ConnFactory) -> None:
+    from airflow_provider_engage.emulator.client import EmulatorControl
+
+    credentials = Credentials()
+    start = datetime(2030, 3, 1, tzinfo=UTC)
+    with running_emulator(pai_qps=0, seed=11, start_time=start, frozen=True) as url:
+        hook = PaiEngagementHook(
+            make_conn(
+                "pai_messages",
+                "pai_engagement",
+                host=url,
+                login=credentials.pai_ak_id,
+                password=credentials.pai_ak_secret,
+                api_style="roa",
+            )
+        )
+        plan = hook.create_schedule(
+            group_id="g",
+            name="PagedMessages",
+            execute_time="2030-03-01 10:00:00",
+            repeat_cycle=1,
+            repeat_cycle_unit=2,
+            repeat_times=1,
+        )
+        EmulatorControl(url).advance(3 * 86400)
+
+        first_day = list(hook.iter_messages(plan["Id"], "2030-03-01", page_size=2))
+        second_day = list(hook.iter_messages(plan["Id"], date(2030, 3, 2), page_size=2))
+        whole = hook.list_messages(plan["Id"], "2030-03-01", page_size=100)
+
+    assert [message["Id"] for message in first_day] == [message["Id"] for message in whole["Messages"]]
+    assert len(first_day) == whole["TotalCount"] >= 3  # more than one page of two
+    assert {message["ScheduleId"] for message in first_day + second_day} == {plan["Id"]}
+    assert not {message["Id"] for message in first_day} & {message["Id"] for message in second_day}
+    assert {message["Status"] for message in first_day} <= {1, 2}  # settled: success or failed
