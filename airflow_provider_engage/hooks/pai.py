@@ -187,9 +187,10 @@ class PaiEngagementHook(PaiConnectionMixin, EngageSyncHook):
     ) -> Iterator[dict[str, Any]]:
         """roa only: every message record ListMessages gives for one send day, page after page, each once.
 
-        A record (see ``docs/hooks.md``) holds ``Id`` (the message id), ``ScheduleId``,
+        A record holds ``Id`` (the message's serial number: not ``MessageId``), ``ScheduleId``,
         ``GroupId``, ``PhoneNumber``, ``Status`` (0 sending, 1 success, 2 failed), ``ErrorCode``,
-        ``RequestId``, ``Signature``/``TemplateCode`` and the send time ``SendTime`` (UTC+8).
+        ``Signature``, ``TemplateCode``, ``TemplateType``, ``TemplateParams`` and ``OutId``, as the
+        vendor SDK's ``ListMessagesResponseBodyDataMessages`` names them.
         """
 
         def page(page_number: int) -> dict[str, Any]:
