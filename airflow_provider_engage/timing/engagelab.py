@@ -161,18 +161,51 @@ def _check_trigger(trigger: object, zone: Zone, now: dt.datetime | None, field: 
         raise InvalidTimeError(
             path, f"never fires between start ({start}) and end ({end}) with these time_unit and point values"
         )
-    if now_utc is not None and _window(end, schedule.zone_type, zone, path).latest < now_utc:
-        raise InvalidTimeError(f"{path}.end", f"{end} is in the past (now {now_utc} UTC)")
+    if now_utc is not None:
+        window = _window(end, schedule.zone_type, zone, path)
+        if window.latest < now_utc:
+            raise InvalidTimeError(f"{path}.end", _in_the_past(window, schedule.zone_type, zone, now_utc))
 
 
 def _check_single_against_now(single: _Single, zone: Zone, now_utc: DateTime) -> None:
     window = _window(single.wall, single.zone_type, zone, single.path)
     if window.latest < now_utc:
-        raise InvalidTimeError(f"{single.path}.time", f"{single.wall} is in the past (now {now_utc} UTC)")
+        raise InvalidTimeError(f"{single.path}.time", _in_the_past(window, single.zone_type, zone, now_utc))
     if window.earliest > _a_year_after(now_utc):
         raise InvalidTimeError(
-            f"{single.path}.time", f"{single.wall} is more than one year ahead (now {now_utc} UTC)"
+            f"{single.path}.time",
+            f"{_labelled(window, single.zone_type, zone)} is more than one year ahead: its first arrival "
+            f"is {_utc_text(window.earliest)} UTC, now is {_utc_text(now_utc)} UTC",
         )
+
+
+def _labelled(window: Occurrence, zone_type: int, zone: Zone) -> str:
+    """A wall clock with the zone it is read in, so it is never set beside a UTC time unlabelled."""
+    where = (
+        "each device's own wall clock" if zone_type == ZONE_TYPE_DEVICE else f"wall clock in {_name(zone)}"
+    )
+    return f"{wall_text(window.wall_time)} ({where})"
+
+
+def _in_the_past(window: Occurrence, zone_type: int, zone: Zone, now_utc: DateTime) -> str:
+    if zone_type == ZONE_TYPE_DEVICE:
+        return (
+            f"{_labelled(window, zone_type, zone)} is in the past everywhere: its last arrival (UTC-12) "
+            f"was {_utc_text(window.latest)} UTC, now is {_utc_text(now_utc)} UTC"
+        )
+    local_now = wall_text(now_utc.in_timezone(zone))
+    return (
+        f"{_labelled(window, zone_type, zone)} is in the past: it is {local_now} there "
+        f"({_utc_text(now_utc)} UTC)"
+    )
+
+
+def _name(zone: Zone) -> str:
+    return str(getattr(zone, "name", zone))
+
+
+def _utc_text(instant: DateTime) -> str:
+    return wall_text(instant.in_timezone("UTC"))
 
 
 def _a_year_after(moment: DateTime) -> DateTime:

@@ -412,6 +412,28 @@ def test_single_time_is_checked_against_now_only_when_now_is_given() -> None:
     timing.validate_trigger(past, now=utc(2022, 11, 23, 11, 20))  # exactly now still fires
 
 
+def test_a_past_time_says_which_zone_each_clock_is_in() -> None:
+    past = {"single": {"time": "2022-11-23 19:20:00", "zone_type": 1}}
+
+    err = _refusal(past, now=utc(2022, 11, 23, 11, 30))
+
+    assert err.message == (
+        "2022-11-23 19:20:00 (wall clock in Asia/Shanghai) is in the past: it is 2022-11-23 19:30:00 "
+        "there (2022-11-23 11:30:00 UTC)"
+    )
+
+
+def test_a_past_device_time_says_when_the_last_devices_reached_it() -> None:
+    past = {"single": {"time": "2025-01-01 00:00:00", "zone_type": 2}}
+
+    err = _refusal(past, now=utc(2025, 1, 2))
+
+    assert err.message == (
+        "2025-01-01 00:00:00 (each device's own wall clock) is in the past everywhere: its last "
+        "arrival (UTC-12) was 2025-01-01 12:00:00 UTC, now is 2025-01-02 00:00:00 UTC"
+    )
+
+
 def test_single_time_at_most_one_year_ahead() -> None:
     trigger = {"single": {"time": "2025-11-23 19:20:00", "zone_type": 1}}  # 11:20Z
     timing.validate_trigger(trigger, now=utc(2024, 11, 23, 11, 20))
