@@ -325,6 +325,26 @@ def check_plan_msg_query(
         )
 
 
+def plan_msg_query(
+    plan_ids: str | Sequence[str], start_date: str | date, end_date: str | date
+) -> tuple[list[str], str, str]:
+    """A push-plan msg-ids query as the API takes it (ids listed, dates ``yyyy-MM-dd``), checked.
+
+    ``plan_ids`` may be one comma-separated string; the dates ``date`` objects (a datetime is
+    refused: which day it means depends on a zone).
+    """
+    ids = [part.strip() for part in plan_ids.split(",")] if isinstance(plan_ids, str) else list(plan_ids)
+    start, end = _date_text(start_date, "start_date"), _date_text(end_date, "end_date")
+    check_plan_msg_query(ids, start, end)
+    return ids, start, end
+
+
+def _date_text(value: object, field: str) -> Any:
+    if isinstance(value, datetime):
+        raise InvalidFieldError(field, "give a date or 'yyyy-MM-dd', not a datetime")
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def _api_date(text: object, field: str) -> date:
     if not isinstance(text, str):
         _fail(field, f"must be a string 'yyyy-MM-dd', got {type(text).__name__}", PLAN_MSG_DATE_INVALID)

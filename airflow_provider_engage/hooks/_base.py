@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_engage.hooks._answers import Dialect, FailedAttempt, no_answer, read_answer
+from airflow_provider_engage.hooks._clock import ServiceClock
 from airflow_provider_engage.hooks._connection import ConnectionSettings, Timeouts
 from airflow_provider_engage.hooks._retry import RetrySettings, Transport
 from airflow_provider_engage.hooks._tenacity import describe_retry, retry_arguments
@@ -87,6 +88,7 @@ class EngageBaseHook(BaseHook):
         super().__init__(**kwargs)
         self.conn_id = conn_id
         self.rate_limiter = rate_limiter
+        self.service_clock = ServiceClock()  # set from every answer's Date header
         self._settings: ConnectionSettings | None = None
 
     # --- the connection -------------------------------------------------------------------------
@@ -139,6 +141,7 @@ class EngageBaseHook(BaseHook):
             failed = no_answer(self.dialect, call, reply.transport, reply.detail, conn_id=self.conn_id)
             failed.__cause__ = reply.cause
             raise failed
+        self.service_clock.observe(reply.headers)
         # Debug, not info: a bulk task sends a thousand of these; operators log what matters.
         self.log.debug(
             "%s %s %s -> %d (%.2f s)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 from airflow_provider_engage import validation
@@ -192,9 +192,7 @@ def plan_msg_ids(
     plan_ids: str | Sequence[str], start_date: str | date, end_date: str | date
 ) -> ApiCall[dict[str, list[str]]]:
     """``GET /v4/status/plan/msg/`` (trailing slash and all) -> ``{plan_id: [msg_id, ...]}``."""
-    ids = [part.strip() for part in plan_ids.split(",")] if isinstance(plan_ids, str) else list(plan_ids)
-    start, end = _date_text(start_date, "start_date"), _date_text(end_date, "end_date")
-    validation.check_plan_msg_query(ids, start, end)
+    ids, start, end = validation.plan_msg_query(plan_ids, start_date, end_date)
     params = {"plan_ids": ",".join(ids), "start_date": start, "end_date": end}
     return ApiCall("get plan msg ids", "GET", PLAN_MSG_IDS_PATH, read_plan_msg_ids, params=params)
 
@@ -216,13 +214,6 @@ def message_stats(msg_ids: Iterable[str | int]) -> list[ApiCall[dict[str, Any]]]
         )
         for start in range(0, len(unique), STATS_IDS_MAX)
     ]
-
-
-def _date_text(value: str | date, field: str) -> str:
-    # A date object is unambiguous; strings are checked strictly by validation.
-    if isinstance(value, datetime):
-        raise InvalidFieldError(field, "give a date or 'yyyy-MM-dd', not a datetime")
-    return value.isoformat() if isinstance(value, date) else value
 
 
 # --- the connection ------------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+"""PAI waits: one sending of a reach plan (roa style: the gateway has nothing to read).
+
+A plan that sends once is judged by its ``Status``: 4 (sent) succeeds, 2 (check failed) and
+5 (send failed) fail at once. For a repeating plan the status says little about one sending, so
+the awaited sending is found in ``ListMessageMetrics`` for its day (UTC+8): messages sent that
+day, all settled. An hourly plan sends several times a day; there the day's count must grow over
+the count taken before the sending, as a legacy EngageLab answer is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from airflow_provider_engage import timing
+from airflow_provider_engage.hooks.pai_spec import RepeatCycleUnit, ScheduleStatus
+from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.watches.verdicts import Cadence, Verdict, instant, iso
+
+__all__ = ["DEFAULT_GRACE_SECONDS", "PaiScheduleWatch", "choose_sending"]
+
+DEFAULT_GRACE_SECONDS = 600.0
+"""How long after a sending its plan may still be sending before the wait gives up."""
+
+
+def choose_sending(schedule: Mapping[str, Any], *, sending: object, reference: dt.datetime) -> dt.datetime:
+    """The sending a sensor waits for (UTC), fixed once: ``"next"`` (the only one of a plan that
+    sends once; else the first at or after ``reference``) or the first at or after a given time."""
+    if sending == "next":
+        after = None if not _repeats(schedule) else reference - dt.timedelta(microseconds=1)
+    elif isinstance(sending, str | dt.datetime):
+        after = timing.to_utc(sending, field="sending") - dt.timedelta(microseconds=1)
+    else:
+        raise InvalidFieldError(
+            "sending", f"must be 'next', an aware datetime or an ISO-8601 string, got {sending!r}"
+        )
+    found = next(
+        timing.pai_occurrences(
+            schedule.get("ExecuteTime") or None,
+            schedule.get("RepeatCycle"),
+            schedule.get("RepeatCycleUnit"),
+            schedule.get("RepeatTimes"),
+            schedule.get("EndTime") or None,
+            after=after,
+            limit=1,
+        ),
+        None,
+    )
+    if found is None:
+        plan = schedule.get("Id")
+        raise InvalidFieldError(
+            "sending", f"plan {plan} sends nothing at or after {iso(after)}: it has ended"
+        )
+    return dt.datetime.fromtimestamp(found.timestamp(), dt.UTC)
+
+
+def _repeats(schedule: Mapping[str, Any]) -> bool:
+    return timing.pai_repeat_count(schedule.get("RepeatCycleUnit"), schedule.get("RepeatTimes")) != 0
+
+
+@dataclass(frozen=True)
+class PaiScheduleWatch:
+    """One sending of one plan; ``baseline`` is the day's Total before it (hourly plans)."""
+
+    schedule_id: str
+    sending: dt.datetime
+    repeating: bool
+    hourly: bool
+    give_up_at: dt.datetime
+    baseline: int | None = None
+
+    @classmethod
+    def of_schedule(
+        cls, schedule: Mapping[str, Any], *, sending: object, now: dt.datetime, grace: float
+    ) -> PaiScheduleWatch:
+        at = choose_sending(schedule, sending=sending, reference=now)
+        return cls(
+            str(schedule["Id"]),
+            at,
+            repeating=_repeats(schedule),
+            hourly=schedule.get("RepeatCycleUnit") == RepeatCycleUnit.HOUR,
+            give_up_at=at + dt.timedelta(seconds=grace),
+        )
+
+    @property
+    def day(self) -> str:
+        """The sending's day in UTC+8, as ListMessageMetrics takes it (``yyyyMMdd``)."""
+        return timing.format_compact_date(self.sending, timing.PAI_TZ)
+
+    def with_baseline(self, metrics: Mapping[str, Any] | None, now: dt.datetime) -> PaiScheduleWatch:
+        if not self.hourly or now >= self.sending:
+            return self
+        return replace(self, baseline=_total(metrics))
+
+    def cadence(self, poke_interval: float) -> Cadence:
+        return Cadence(self.sending, poke_interval, last=self.give_up_at)
+
+    def calls(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """GetSchedule, and for a repeating plan its day's metrics (sync and async hooks alike)."""
+        calls: list[tuple[str, tuple[Any, ...]]] = [("get_schedule", (self.schedule_id,))]
+        if self.repeating:
+            calls.append(("list_message_metrics", (self.schedule_id, self.day, self.day)))
+        return calls
+
+    def judge_answers(self, answers: list[Any], now: dt.datetime) -> Verdict:
+        metrics = day_metrics(answers[1], self.day) if self.repeating else None
+        return self.judge(answers[0], metrics, now)
+
+    def judge(
+        self, schedule: Mapping[str, Any], metrics: Mapping[str, Any] | None, now: dt.datetime
+    ) -> Verdict:
+        """What the plan (``GetSchedule``'s Data) and its day's metrics say of the sending at ``now``."""
+        status = ScheduleStatus(int(schedule.get("Status", ScheduleStatus.CHECKING)))
+        label = f"PAI plan {self.schedule_id}"
+        if status.is_failure():
+            ended = f"{label} ended in status {status.value} ({_words(status)}){_why(schedule)}"
+            return Verdict("failed", ended)
+        result = {"schedule_id": self.schedule_id, "sending": iso(self.sending), "status": status.value}
+        if not self.repeating:
+            if status is ScheduleStatus.SENT:
+                return Verdict("success", f"{label} sent ({iso(self.sending)})", result)
+            return self._not_yet(label, now, f"status {status.value} ({_words(status)})")
+        total, pending = _total(metrics), int((metrics or {}).get("Pending") or 0)
+        if self.hourly and self.baseline is None and now >= self.sending:
+            return Verdict(
+                "failed",
+                f"{label} sends every hour and the sensor first looked after the sending of "
+                f"{iso(self.sending)}, so its messages cannot be told from the day's others",
+            )
+        sent = total - (self.baseline or 0)
+        if now >= self.sending and sent > 0 and pending == 0:
+            done = f"{label} sent {sent} messages on {self.day}"
+            return Verdict("success", done, {**result, "metrics": metrics})
+        return self._not_yet(label, now, f"{sent} messages sent and {pending} pending on {self.day}")
+
+    def _not_yet(self, label: str, now: dt.datetime, so_far: str) -> Verdict:
+        if now >= self.give_up_at:
+            return Verdict(
+                "failed",
+                f"{label} did not complete its sending of {iso(self.sending)} by {iso(self.give_up_at)} "
+                f"(service time): {so_far}",
+            )
+        return Verdict("waiting", f"{label}: {so_far}")
+
+    def gone(self) -> Verdict:
+        gone = f"PAI plan {self.schedule_id} was deleted (or never existed): it will not send"
+        return Verdict("failed", gone)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schedule_id": self.schedule_id,
+            "sending": iso(self.sending),
+            "repeating": self.repeating,
+            "hourly": self.hourly,
+            "give_up_at": iso(self.give_up_at),
+            "baseline": self.baseline,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PaiScheduleWatch:
+        sending, give_up_at = instant(data["sending"]), instant(data["give_up_at"])
+        assert sending is not None
+        assert give_up_at is not None
+        return cls(
+            str(data["schedule_id"]),
+            sending,
+            bool(data["repeating"]),
+            bool(data["hourly"]),
+            give_up_at,
+            data.get("baseline"),
+        )
+
+
+def day_metrics(answer: Mapping[str, Any], day: str) -> dict[str, Any] | None:
+    """The row of ``day`` in a ListMessageMetrics answer, if the day sent anything."""
+    return next((dict(row) for row in answer.get("Metrics") or [] if row.get("Date") == day), None)
+
+
+def _total(metrics: Mapping[str, Any] | None) -> int:
+    return int((metrics or {}).get("Total") or 0)
+
+
+def _words(status: ScheduleStatus) -> str:
+    return status.name.lower().replace("_", " ")
+
+
+def _why(schedule: Mapping[str, Any]) -> str:
+    reason = schedule.get("FailReason") or schedule.get("Reason") or schedule.get("ErrorMessage")
+    return f": {reason}" if reason else ""

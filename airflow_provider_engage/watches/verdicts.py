@@ -1,0 +1,66 @@
+"""A look's outcome (:class:`Verdict`) and when to look next (:class:`Cadence`).
+
+Instants here are the service's (its clock judges "before the fire time"); turning them into
+sleeps on this machine is the caller's, with :class:`~airflow_provider_engage.hooks._clock.ServiceClock`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Status = Literal["waiting", "success", "failed", "error"]
+
+SETTLE_SECONDS = 2.0
+"""The first look comes this long after the instant a firing is due: the service needs a moment."""
+FIRST_STEP_SECONDS = 5.0
+"""Then the looks back off from this step up to the sensor's ``poke_interval``."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one look found: still ``waiting`` (look again at ``next_look``), or an end: ``success``,
+    ``failed`` (what was awaited will not come) or ``error`` (the service refused the wait)."""
+
+    status: Status
+    message: str
+    result: Any = None  # JSON: what the sensor returns on success
+    next_look: dt.datetime | None = None  # service time; None: the cadence decides
+
+    @property
+    def done(self) -> bool:
+        return self.status != "waiting"
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """When to look: at ``due`` (plus a moment to settle), then backing off up to ``poke_interval``.
+
+    The step after ``due`` is the time already waited since it, between 5 s and ``poke_interval``
+    (looks at +2, +7, +14, +28, +56 s, then every ``poke_interval``): the backoff of a doubling
+    step, with no count to keep, so a rescheduled or restarted wait picks it up where it stands.
+    """
+
+    due: dt.datetime  # service time of the first instant worth a look
+    poke_interval: float
+    last: dt.datetime | None = None  # no look is worth making after this (the window's end)
+
+    def next_look(self, now: dt.datetime) -> dt.datetime:
+        if now < self.due:
+            return self.due + dt.timedelta(seconds=SETTLE_SECONDS)
+        waited = (now - self.due).total_seconds()
+        step = max(FIRST_STEP_SECONDS, min(self.poke_interval, waited))
+        following = now + dt.timedelta(seconds=step)
+        if self.last is not None and now < self.last < following:
+            return self.last  # one last look as the window closes, not a step past it
+        return following
+
+
+def instant(value: str | None) -> dt.datetime | None:
+    """An ISO-8601 instant read back from JSON."""
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat() if value is not None else None
