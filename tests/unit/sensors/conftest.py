@@ -1,0 +1,157 @@
+"""Sensors and triggers run against a real emulator over HTTP, on a simulated clock.
+
+The emulator's clock stands still until a test moves it; whatever a sensor or trigger would
+sleep (poke mode's ``time.sleep``, a trigger's naps) advances the emulator's clock instead, so a
+week of waiting takes a second, and the service's ``Date`` header tells the sensor where the
+clock stands, as it would on a real service. ``drive`` plays the scheduler's part for reschedule
+and deferrable sensors: it re-runs a rescheduled sensor at its reschedule date and runs a
+deferred sensor's trigger to its event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from airflow.exceptions import AirflowRescheduleException
+from airflow.providers.common.compat.sdk import TaskDeferred
+
+from airflow_provider_engage.emulator import running_emulator
+from airflow_provider_engage.emulator.client import EmulatorControl
+from airflow_provider_engage.sensors import _base as sensor_base
+from airflow_provider_engage.triggers import _base as trigger_base
+from tests.helpers import TaskInstanceStandIn, connection
+
+START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def emulator_base_url() -> Iterator[str]:
+    with running_emulator(seed=21, start_time=START, frozen=True, engagelab_qps=0, pai_qps=0) as url:
+        yield url
+
+
+@pytest.fixture
+def emulator(emulator_base_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorControl]:
+    control = EmulatorControl(emulator_base_url)
+    control.reset()
+    control.clear_faults()
+    control.set_clock(START, frozen=True)
+    monkeypatch.setenv("AIRFLOW_CONN_ENGAGELAB_DEFAULT", connection(emulator_base_url))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_PAI_ENGAGEMENT_DEFAULT",
+        connection(
+            emulator_base_url, "pai_engagement", login="demo-ak-id", password="demo-ak-secret", api_style="roa"
+        ),
+    )
+    yield control
+    control.close()
+
+
+@dataclass
+class SimulatedTime:
+    """Sleeps that move the emulator's clock; what was slept, for the tests to read."""
+
+    control: EmulatorControl
+    slept: list[float] = field(default_factory=list)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if seconds > 0:
+            self.control.advance(seconds)
+
+
+@pytest.fixture
+def simulated(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
+    clock = SimulatedTime(emulator)
+    monkeypatch.setattr(sensor_base.time, "sleep", clock.sleep)
+
+    async def nap_until(moment: dt.datetime, service_clock: Any) -> None:
+        left = (moment - service_clock.local_now()).total_seconds()
+        await asyncio.to_thread(clock.sleep, max(0.0, left))
+
+    monkeypatch.setattr(trigger_base, "_sleep_until", nap_until)
+    return clock
+
+
+@dataclass
+class Rescheduling(TaskInstanceStandIn):
+    """A task instance that knows when its reschedules began, as Airflow's does."""
+
+    first_reschedule: dt.datetime | None = None
+    max_tries: int = 1
+
+    def get_first_reschedule_date(self, context: Any) -> dt.datetime | None:
+        return self.first_reschedule
+
+
+@dataclass
+class Store:
+    """Airflow 3.3's task state store, for one task instance."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        import json
+
+        self.values[key] = json.loads(json.dumps(value))
+
+
+@dataclass
+class Outcome:
+    result: Any
+    deferrals: int = 0
+    reschedules: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def drive(sensor: Any, clock: SimulatedTime, context: dict[str, Any] | None = None) -> Outcome:
+    """Run ``sensor`` to its end as the scheduler and triggerer would, on the simulated clock."""
+    context = context if context is not None else {"ti": Rescheduling()}
+    outcome = Outcome(None)
+    while True:
+        try:
+            outcome.result = sensor.execute(context)
+            return outcome
+        except AirflowRescheduleException as rescheduled:
+            outcome.reschedules += 1
+            ti = context["ti"]
+            if ti.first_reschedule is None:
+                ti.first_reschedule = dt.datetime.now(dt.UTC)
+            wait = (rescheduled.reschedule_date - dt.datetime.now(dt.UTC)).total_seconds()
+            clock.sleep(max(0.0, wait))
+        except TaskDeferred as deferred:
+            outcome.deferrals += 1
+            event = run_trigger(deferred.trigger)
+            outcome.events.append(event)
+            outcome.result = getattr(sensor, deferred.method_name)(context, event)
+            return outcome
+
+
+def run_trigger(trigger: Any) -> dict[str, Any]:
+    """The trigger's one event, the trigger rebuilt from its ``serialize()`` as a triggerer does."""
+    from airflow_provider_engage.triggers._base import WaitingTrigger
+
+    path, kwargs = trigger.serialize()
+    module, _, name = path.rpartition(".")
+    import importlib
+
+    rebuilt: WaitingTrigger = getattr(importlib.import_module(module), name)(**kwargs)
+
+    async def first_event() -> dict[str, Any]:
+        events = rebuilt.run()
+        try:
+            event = await events.__anext__()
+        finally:
+            await events.aclose()
+            await rebuilt.cleanup()
+        return dict(event.payload)
+
+    return asyncio.run(first_event())
