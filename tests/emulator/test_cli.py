@@ -42,9 +42,9 @@ def test_flags_become_the_config() -> None:
     assert config.seed == 9
 
 
-def test_defaults_are_loopback_port_8080_and_the_demo_credentials() -> None:
+def test_defaults_are_loopback_port_8765_and_the_demo_credentials() -> None:
     config = config_from_args(build_parser().parse_args([]))
-    assert (config.host, config.port) == ("127.0.0.1", 8080)
+    assert (config.host, config.port) == ("127.0.0.1", 8765)  # 8080 is Airflow 3's api-server
     assert config.site_tz == "Asia/Shanghai"
     assert (config.engagelab_qps, config.pai_qps) == (500, 100)
 
