@@ -68,19 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
     behaviour.add_argument(
         "--get-as-array", action="store_true", help="GET /v4/schedules/{id} answers a one-element array"
     )
-    behaviour.add_argument(
-        "--engagelab-qps", type=float, default=defaults.engagelab_qps, help="per AppKey; 0 turns it off"
-    )
-    behaviour.add_argument("--pai-qps", type=float, default=defaults.pai_qps, help="per key; 0 turns it off")
-    behaviour.add_argument(
-        "--plan-query-qps",
-        type=float,
-        default=defaults.plan_query_qps,
-        help="per AppKey on each push-plan query endpoint, over it 3010 (default 0: off)",
-    )
-    behaviour.add_argument(
-        "--max-schedules", type=int, default=defaults.max_schedules, help="unexpired EngageLab tasks per app"
-    )
+    # Numbers whose flag and default are the config field's: --engagelab-qps is engagelab_qps.
+    numbers: list[tuple[str, type[int | float], str]] = [
+        ("engagelab_qps", float, "per AppKey; 0 turns it off"),
+        ("pai_qps", float, "per key; 0 turns it off"),
+        (
+            "plan_query_qps",
+            float,
+            "per AppKey on each push-plan query endpoint; over it 3010; 0 (default) off",
+        ),
+        ("max_schedules", int, "unexpired EngageLab tasks per app"),
+        ("fire_interval", float, "real seconds between the background firings of what has come due"),
+    ]
+    for name, kind, text in numbers:
+        flag = "--" + name.replace("_", "-")
+        behaviour.add_argument(flag, type=kind, default=getattr(defaults, name), help=text)
     behaviour.add_argument(
         "--no-plan-permission",
         action="store_true",
@@ -90,12 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     behaviour.add_argument("--start-time", type=_instant, help="ISO-8601 instant the clock starts at")
     behaviour.add_argument("--frozen", action="store_true", help="the clock stands still until moved")
     behaviour.add_argument("--seed", type=int, help="makes ids, fault draws and statistics repeatable")
-    behaviour.add_argument(
-        "--fire-interval",
-        type=float,
-        default=defaults.fire_interval,
-        help="real seconds between the background firings of what has come due",
-    )
     behaviour.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )

@@ -34,16 +34,16 @@ from airflow_provider_engage.emulator import snapshots
 from airflow_provider_engage.emulator.clock import Clock
 from airflow_provider_engage.emulator.exceptions import (
     EngageLabError,
-    InvalidParameter,
     InvalidSchedule,
-    NoPushTarget,
-    PlanMsgPermissionDenied,
-    PlanPermissionDenied,
     ScheduleNotFound,
 )
 from airflow_provider_engage.hooks.engagelab_spec import (
+    NO_PUSH_TARGET,
     NO_SENDING_TARGET,
+    PLAN_MSG_NO_PERMISSION,
+    PLAN_NO_PERMISSION,
     PLAN_OVER_LIMIT,
+    PLAN_QUERY_INVALID,
     PUSH_PLAN_PATH,
     PUSH_PLANS_MAX,
     SCHEDULES_PAGE_SIZE,
@@ -342,7 +342,7 @@ class EngageLabBackend:
                 f" create it first (POST {PUSH_PLAN_PATH})"
             )
         if _audience_size(body["push"].get("to"), at_fire=False) == 0:
-            raise NoPushTarget("push.to: no push target exists for the set time")
+            raise EngageLabError("push.to: no push target exists for the set time", code=NO_PUSH_TARGET)
 
     def _new_schedule_id(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
@@ -437,7 +437,8 @@ class EngageLabBackend:
     def plan_msg_ids(self, plan_ids: Sequence[str], start_date: Any, end_date: Any) -> dict[str, Any]:
         """Message ids each plan's pushes got, fired on ``start_date``..``end_date`` (site zone)."""
         if not self.plan_permission:
-            raise PlanMsgPermissionDenied("the AppKey has no permission to query msg ids by push plan")
+            refusal = "the AppKey has no permission to query msg ids by push plan"
+            raise EngageLabError(refusal, code=PLAN_MSG_NO_PERMISSION)
         with self._lock:
             today = self._site_date(self.clock.now())
             try:
@@ -453,7 +454,8 @@ class EngageLabBackend:
 
     def _check_plan_permission(self) -> None:
         if not self.plan_permission:
-            raise PlanPermissionDenied("the AppKey has no permission to create or query push plans")
+            refusal = "the AppKey has no permission to create or query push plans"
+            raise EngageLabError(refusal, code=PLAN_NO_PERMISSION)
 
     def _site_date(self, instant: datetime) -> date:
         return date.fromisoformat(timing.format_api_date(instant, self.site_tz))
@@ -463,7 +465,10 @@ class EngageLabBackend:
     def message_stats(self, msg_ids: Sequence[str]) -> dict[str, Any]:
         """Plausible lifecycle counts per fired message (kept a month), the same on every call."""
         if not msg_ids or len(msg_ids) > STATS_IDS_MAX:
-            raise InvalidParameter(f"message_ids: give 1 to {STATS_IDS_MAX} ids, got {len(msg_ids)}")
+            # 1003 "Parameter value is invalid", the code bad push-plan queries get too.
+            raise EngageLabError(
+                f"message_ids: give 1 to {STATS_IDS_MAX} ids, got {len(msg_ids)}", code=PLAN_QUERY_INVALID
+            )
         with self._lock:
             oldest = self.clock.now() - MESSAGE_RETENTION
             found = [self._messages.get(msg_id) for msg_id in msg_ids]

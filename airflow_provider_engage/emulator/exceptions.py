@@ -3,7 +3,9 @@
 The backends raise these; each HTTP layer (``engagelab_routes``, ``pai_routes``) turns them into
 its service's answer in one place. A class carries what the wire needs and nothing of HTTP: the
 vendor code, the message, and the status the code is answered with, read from the spec modules
-the hooks call by (:mod:`airflow_provider_engage.hooks.engagelab_spec`, ``pai_spec``).
+the hooks call by (:mod:`airflow_provider_engage.hooks.engagelab_spec`, ``pai_spec``). The codes
+raised in many places or caught by name have a class; any other is raised as
+``EngageLabError(message, code=...)``.
 """
 
 from __future__ import annotations
@@ -16,16 +18,10 @@ from airflow_provider_engage.input_errors import InvalidFieldError
 __all__ = [
     "AuthenticationFailed",
     "EngageLabError",
-    "InvalidParameter",
     "InvalidSchedule",
-    "NoPushTarget",
     "PaiError",
     "PaiInvalidParameter",
     "PaiScheduleNotFound",
-    "PlanMsgPermissionDenied",
-    "PlanPermissionDenied",
-    "PlanQueryOverLimit",
-    "RateLimited",
     "ScheduleNotFound",
 ]
 
@@ -67,40 +63,6 @@ class AuthenticationFailed(EngageLabError):
 
 class ScheduleNotFound(EngageLabError):
     code = engagelab_spec.SCHEDULE_NOT_FOUND
-
-
-class NoPushTarget(EngageLabError):
-    code = engagelab_spec.NO_PUSH_TARGET
-
-
-class InvalidParameter(EngageLabError):
-    """Seed 001's "Parameter value is invalid" (1003), also answered for bad statistics queries."""
-
-    code = engagelab_spec.PLAN_QUERY_INVALID
-
-
-class PlanPermissionDenied(EngageLabError):
-    """The AppKey may not create or query push plans (21004)."""
-
-    code = engagelab_spec.PLAN_NO_PERMISSION
-
-
-class PlanMsgPermissionDenied(EngageLabError):
-    """The AppKey may not query message ids by push plan (23001)."""
-
-    code = engagelab_spec.PLAN_MSG_NO_PERMISSION
-
-
-class RateLimited(EngageLabError):
-    """Over the per-AppKey request rate (2002, HTTP 429)."""
-
-    code = engagelab_spec.RATE_LIMITED
-
-
-class PlanQueryOverLimit(EngageLabError):
-    """Over the call volume a push-plan query endpoint allows the AppKey (3010, HTTP 429)."""
-
-    code = engagelab_spec.PLAN_QUERY_OVER_LIMIT
 
 
 # --- PAI User Engagement: the envelope's ErrorCode and ErrorMessage -------------------------------

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_provider_engage.emulator.core import Emulator
 from airflow_provider_engage.emulator.engagelab_routes import app_key_of, error_response
-from airflow_provider_engage.emulator.exceptions import EngageLabError, PlanQueryOverLimit, RateLimited
+from airflow_provider_engage.emulator.exceptions import EngageLabError
 from airflow_provider_engage.emulator.faults import FaultRule
 from airflow_provider_engage.emulator.pai_routes import gateway_error
 from airflow_provider_engage.emulator.ratelimit import RateDecision
@@ -120,7 +120,7 @@ class TrafficMiddleware:
         if not decision.allowed:
             rate = self.emulator.engagelab_limiter.rate
             message = f"Request frequency exceeds the limit of {rate:g} requests per second per AppKey"
-            return _engagelab_throttled(RateLimited(message), decision)
+            return _engagelab_throttled(EngageLabError(message, code=engagelab_spec.RATE_LIMITED), decision)
         path = scope["path"]
         if scope["method"] != "GET" or path not in _PLAN_QUERY_PATHS:
             return None
@@ -128,12 +128,9 @@ class TrafficMiddleware:
         if decision.allowed:
             return None
         rate = self.emulator.plan_query_limiter.rate
+        message = f"The API call volume of {path} exceeds the limit of {rate:g} calls per second per AppKey"
         return _engagelab_throttled(
-            PlanQueryOverLimit(
-                f"The API call volume of the query interface {path} exceeds the limit"
-                f" of {rate:g} calls per second per AppKey"
-            ),
-            decision,
+            EngageLabError(message, code=engagelab_spec.PLAN_QUERY_OVER_LIMIT), decision
         )
 
 
