@@ -21,9 +21,9 @@ import engagelab
 import pendulum
 from engagelab.schedule import SchedulePushParam, ScheduleTrigger, TriggerSingle
 
+from airflow_provider_engage.emulator import EmulatorConfig, emulator_process
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.operators.engagelab import EngageLabCreateSchedulesOperator
-from bench._process import emulator_process
 
 SERVICE_QPS = 500.0
 
@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=50)
     args = parser.parse_args()
     vendor_count = args.vendor_count or args.count
-    with emulator_process(["--engagelab-qps", str(SERVICE_QPS)]) as url:
+    with emulator_process(EmulatorConfig(engagelab_qps=SERVICE_QPS)) as url:
         control = EmulatorControl(url)
         ours, our_posts = measure(control, with_operator, args.count, args.latency_ms)
         theirs, their_posts = measure(control, with_vendor_client, vendor_count, args.latency_ms)

@@ -19,8 +19,8 @@ from typing import Any
 import pendulum
 
 from airflow_provider_engage import timing
+from airflow_provider_engage.emulator import emulator_process
 from airflow_provider_engage.emulator.client import EmulatorControl
-from bench._process import emulator_process
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = ROOT / ".demo" / "airflow"

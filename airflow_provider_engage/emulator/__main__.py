@@ -17,7 +17,9 @@ from airflow_provider_engage import timing
 from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
 from airflow_provider_engage.input_errors import InvalidFieldError
 
-DEFAULT_PORT = 8080
+DEFAULT_PORT = 8765
+"""Not 8080: Airflow 3's api-server (and 2.x's webserver) listens there, and both often run side
+by side; nor Airflow's other ports (8793 worker logs, 8794 triggerer logs, 8974 scheduler health)."""
 
 
 def _instant(text: str) -> datetime:
@@ -39,13 +41,19 @@ def _zone(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    demo = Credentials()
+    defaults = EmulatorConfig()
+    demo = defaults.credentials
     parser = argparse.ArgumentParser(
         prog="engage-emulator",
         description="An offline EngageLab AppPush + PAI User Engagement server (see docs/emulator.md).",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port and prints it")
+    parser.add_argument("--host", default=defaults.host, help="address to bind (default: loopback only)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"default {DEFAULT_PORT} (8080 is Airflow's api-server); 0 picks a free port and prints it",
+    )
     creds = parser.add_argument_group("credentials (the defaults are the documented demo values)")
     creds.add_argument("--app-key", default=demo.app_key)
     creds.add_argument("--master-secret", default=demo.master_secret)
@@ -53,19 +61,32 @@ def build_parser() -> argparse.ArgumentParser:
     creds.add_argument("--pai-ak-id", default=demo.pai_ak_id)
     creds.add_argument("--pai-ak-secret", default=demo.pai_ak_secret)
     behaviour = parser.add_argument_group("behaviour")
-    behaviour.add_argument(
-        "--site-tz", type=_zone, default=timing.SITE_TZ_DEFAULT, help="EngageLab site zone"
-    )
+    behaviour.add_argument("--site-tz", type=_zone, default=defaults.site_tz, help="EngageLab site zone")
     behaviour.add_argument(
         "--legacy-msgids", action="store_true", help="msg-ids as the pre-2024 'msgids' list"
     )
     behaviour.add_argument(
         "--get-as-array", action="store_true", help="GET /v4/schedules/{id} answers a one-element array"
     )
-    behaviour.add_argument("--engagelab-qps", type=float, default=500.0, help="per AppKey; 0 turns it off")
-    behaviour.add_argument("--pai-qps", type=float, default=100.0, help="per key; 0 turns it off")
+    # Numbers whose flag and default are the config field's: --engagelab-qps is engagelab_qps.
+    numbers: list[tuple[str, type[int | float], str]] = [
+        ("engagelab_qps", float, "per AppKey; 0 turns it off"),
+        ("pai_qps", float, "per key; 0 turns it off"),
+        (
+            "plan_query_qps",
+            float,
+            "per AppKey on each push-plan query endpoint; over it 3010; 0 (default) off",
+        ),
+        ("max_schedules", int, "unexpired EngageLab tasks per app"),
+        ("fire_interval", float, "real seconds between the background firings of what has come due"),
+    ]
+    for name, kind, text in numbers:
+        flag = "--" + name.replace("_", "-")
+        behaviour.add_argument(flag, type=kind, default=getattr(defaults, name), help=text)
     behaviour.add_argument(
-        "--max-schedules", type=int, default=1000, help="unexpired EngageLab tasks per app"
+        "--no-plan-permission",
+        action="store_true",
+        help="the AppKey lacks the push-plan permission (21004; msg ids by plan 23001)",
     )
     behaviour.add_argument("--db", type=Path, help="sqlite file that keeps state across restarts")
     behaviour.add_argument("--start-time", type=_instant, help="ISO-8601 instant the clock starts at")
@@ -93,11 +114,14 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         get_as_array=args.get_as_array,
         engagelab_qps=args.engagelab_qps,
         pai_qps=args.pai_qps,
+        plan_query_qps=args.plan_query_qps,
         max_schedules=args.max_schedules,
+        no_plan_permission=args.no_plan_permission,
         db=args.db,
         start_time=args.start_time,
         frozen=args.frozen,
         seed=args.seed,
+        fire_interval=args.fire_interval,
     )
 
 

@@ -1,13 +1,18 @@
 """What an emulator instance is started with: credentials, behaviour flags and limits.
 
-Plain dataclasses, so the CLI, ``running_emulator`` and tests build the same thing.
+Plain dataclasses, so the CLI, ``running_emulator``, ``emulator_process`` and tests build the
+same thing. The CLI's flags are the fields kebab-cased (``max_schedules`` -> ``--max-schedules``,
+the credentials' fields too); :meth:`EmulatorConfig.flags` writes a config back as those flags.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from airflow_provider_engage.hooks.engagelab_spec import UNEXPIRED_SCHEDULES_MAX
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,12 @@ class EmulatorConfig:
     # Requests per second per AppKey / per PAI key; 0 turns the limit off.
     engagelab_qps: float = 500.0
     pai_qps: float = 100.0
-    max_schedules: int = 1000
+    # Calls per second per AppKey on each push-plan query endpoint (the plan list, msg ids by
+    # plan); over it they answer 3010. 0, the default, turns it off: the service names no figure.
+    plan_query_qps: float = 0.0
+    max_schedules: int = UNEXPIRED_SCHEDULES_MAX
+    # The AppKey lacks the push-plan permission: push plans answer 21004, msg ids by plan 23001.
+    no_plan_permission: bool = False
     # sqlite file that keeps state across restarts; None keeps everything in memory.
     db: Path | None = None
     # Where the emulated clock starts, and whether it stands still; None means real time.
@@ -47,3 +57,27 @@ class EmulatorConfig:
     seed: int | None = None
     # How often (real seconds) the background task fires what has come due.
     fire_interval: float = 0.5
+
+    def flags(self) -> list[str]:
+        """The ``engage-emulator`` flags that start this config: ``--host`` and ``--port`` always,
+        any other field only where it differs from the default.
+        """
+        found = [f"--host={self.host}", f"--port={self.port}"]
+        defaults = EmulatorConfig()
+        values = {**dataclasses.asdict(self.credentials), **_fields(self)}
+        default_values = {**dataclasses.asdict(defaults.credentials), **_fields(defaults)}
+        for name, value in values.items():
+            if name in ("host", "port") or value == default_values[name]:
+                continue
+            flag = "--" + name.replace("_", "-")
+            if isinstance(value, bool):
+                found.append(flag)  # every switch is off by default
+            elif isinstance(value, datetime):
+                found.append(f"{flag}={value.isoformat()}")
+            elif value is not None:
+                found.append(f"{flag}={value}")
+        return found
+
+
+def _fields(config: EmulatorConfig) -> dict[str, object]:
+    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "credentials"}

@@ -14,9 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider_engage.emulator.core import Emulator
-from airflow_provider_engage.emulator.engagelab import ScheduleNotFound
+from airflow_provider_engage.emulator.exceptions import PaiScheduleNotFound, ScheduleNotFound
 from airflow_provider_engage.emulator.faults import FaultRule, FaultRuleError
-from airflow_provider_engage.emulator.pai import PaiScheduleNotFound
 
 PREFIX = "/_emulator"
 

@@ -16,8 +16,9 @@ from typing import Any
 from airflow_provider_engage.emulator.clock import Clock
 from airflow_provider_engage.emulator.config import EmulatorConfig
 from airflow_provider_engage.emulator.engagelab import EngageLabBackend
-from airflow_provider_engage.emulator.faults import FaultInjector, FaultRule, RateLimiter
+from airflow_provider_engage.emulator.faults import FaultInjector, FaultRule
 from airflow_provider_engage.emulator.pai import PaiBackend
+from airflow_provider_engage.emulator.ratelimit import RateLimiter
 from airflow_provider_engage.emulator.store import SnapshotStore
 
 
@@ -59,12 +60,18 @@ class Emulator:
         self.config = config
         self.clock = Clock(config.start_time, frozen=config.frozen)
         self.engagelab = EngageLabBackend(
-            self.clock, seed=config.seed, site_tz=config.site_tz, max_schedules=config.max_schedules
+            self.clock,
+            seed=config.seed,
+            site_tz=config.site_tz,
+            max_schedules=config.max_schedules,
+            plan_permission=not config.no_plan_permission,
         )
         self.pai = PaiBackend(self.clock, seed=config.seed)
         self.faults = FaultInjector(config.seed)
         self.engagelab_limiter = RateLimiter(config.engagelab_qps)
         self.pai_limiter = RateLimiter(config.pai_qps)
+        # Keyed by AppKey and path: each push-plan query endpoint has its own allowance.
+        self.plan_query_limiter = RateLimiter(config.plan_query_qps)
         self.connections = ConnectionRegistry()
         self.store = SnapshotStore(config.db) if config.db else None
         self._requests: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -117,6 +124,7 @@ class Emulator:
         self.faults = FaultInjector(self.config.seed)
         self.engagelab_limiter.reset()
         self.pai_limiter.reset()
+        self.plan_query_limiter.reset()
         with self._requests_lock:
             self._requests.clear()
         self.clock.reset()

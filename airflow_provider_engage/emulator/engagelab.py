@@ -1,10 +1,11 @@
 """The emulated EngageLab AppPush app: scheduled tasks, push plans, fired messages and their rules.
 
 The backend in the moto sense: plain methods that the HTTP layer (``engagelab_routes``) calls,
-raising :class:`EngageLabError` with the service's own code and status. Shape and format rules
-come from :mod:`airflow_provider_engage.validation` and time rules from
-:mod:`airflow_provider_engage.timing`; what only the server can know lives here (the cap on
-unexpired tasks, expiry, whether targets exist, what may change on PUT, firing).
+raising the service's coded errors (:mod:`airflow_provider_engage.emulator.exceptions`). Shape
+and format rules come from :mod:`airflow_provider_engage.validation`, time rules from
+:mod:`airflow_provider_engage.timing`, and the service's facts (page size, caps, codes) from
+:mod:`airflow_provider_engage.hooks.engagelab_spec`, the module the hooks call by; what only the
+server can know lives here (expiry, whether targets exist, what may change on PUT, firing).
 
 Targets (documented in ``docs/emulator.md``): ``to: "all"`` always reaches devices. Any other
 audience value (registration id, alias, tag, segment id, live activity id) exists unless it
@@ -24,33 +25,41 @@ import random
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from airflow_provider_engage import timing, validation
+from airflow_provider_engage.emulator import snapshots
 from airflow_provider_engage.emulator.clock import Clock
+from airflow_provider_engage.emulator.exceptions import (
+    EngageLabError,
+    InvalidSchedule,
+    ScheduleNotFound,
+)
+from airflow_provider_engage.hooks.engagelab_spec import (
+    NO_PUSH_TARGET,
+    NO_SENDING_TARGET,
+    PLAN_MSG_NO_PERMISSION,
+    PLAN_NO_PERMISSION,
+    PLAN_OVER_LIMIT,
+    PLAN_QUERY_INVALID,
+    PUSH_PLAN_PATH,
+    PUSH_PLANS_MAX,
+    SCHEDULES_PAGE_SIZE,
+    STATS_IDS_MAX,
+    STATS_RETENTION_DAYS,
+    UNEXPIRED_SCHEDULES_MAX,
+)
 from airflow_provider_engage.input_errors import InvalidFieldError
 
-__all__ = [
-    "AuthenticationFailed",
-    "EngageLabBackend",
-    "EngageLabError",
-    "InvalidParameter",
-    "InvalidSchedule",
-    "MsgRecord",
-    "NoPushTarget",
-    "ScheduleNotFound",
-    "msg_ids_answer",
-]
+__all__ = ["EngageLabBackend", "MsgRecord", "msg_ids_answer"]
 
-SCHEDULES_PER_PAGE = 50
 # A zone_type 2 occurrence is delivered in this many bands, evenly from its earliest instant
 # (UTC+14) to its latest (UTC-12): one every two hours, so msg-ids grow over ~26 hours.
 DEVICE_ZONE_BANDS = 14
-MESSAGE_STATS_MAX_IDS = 100
-MESSAGE_RETENTION = timedelta(days=30)
-NO_TARGET_CODE = 1011
+MESSAGE_RETENTION = timedelta(days=STATS_RETENTION_DAYS)
+# The message text of a firing that reached nobody, as the service writes it (code 1011).
 NO_TARGET_MESSAGE = "Cannot find sending target"
 _FIRST_MSG_ID = 1_088_009
 _NEVER_EXISTED = "missing"
@@ -65,57 +74,6 @@ _DEVICES_PER_VALUE = {
     "seg": 100,
 }
 ALL_DEVICES = 10_000
-
-# The HTTP status each vendor code is answered with (seed 003's table; plan codes are 400).
-_STATUS_OF_CODE = {28101: 401, 28104: 404, 28105: 404, 28200: 500, 28203: 503, 27000: 500, 21009: 500}
-
-
-class EngageLabError(Exception):
-    """An answer the service gives as ``{"error": {"code", "message"}}`` with an HTTP status."""
-
-    code = 28200
-
-    def __init__(self, message: str, *, code: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-
-    @property
-    def status(self) -> int:
-        return status_of_code(self.code)
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message}}
-
-    @classmethod
-    def from_invalid(cls, err: InvalidFieldError) -> EngageLabError:
-        """A shared validation failure, answered with the code the rule names."""
-        return cls(str(err), code=err.vendor_code or InvalidSchedule.code)
-
-
-class InvalidSchedule(EngageLabError):
-    code = 28100
-
-
-class AuthenticationFailed(EngageLabError):
-    code = 28101
-
-
-class ScheduleNotFound(EngageLabError):
-    code = 28104
-
-
-class NoPushTarget(EngageLabError):
-    code = 28105
-
-
-class InvalidParameter(EngageLabError):
-    code = 1003
-
-
-def status_of_code(code: int) -> int:
-    return _STATUS_OF_CODE.get(code, 400)
 
 
 def _iso_z(instant: datetime) -> str:
@@ -243,13 +201,16 @@ class EngageLabBackend:
         *,
         seed: int | None = None,
         site_tz: str = timing.SITE_TZ_DEFAULT,
-        max_schedules: int = 1000,
-        max_plans: int = 1000,
+        max_schedules: int = UNEXPIRED_SCHEDULES_MAX,
+        max_plans: int = PUSH_PLANS_MAX,
+        plan_permission: bool = True,
     ) -> None:
         self.clock = clock
         self.site_tz = site_tz
         self.max_schedules = max_schedules
         self.max_plans = max_plans
+        # Whether the AppKey may use push plans; without it they answer 21004 (msg ids by plan 23001).
+        self.plan_permission = plan_permission
         self._random = random.Random(seed)
         self._lock = threading.RLock()
         self._next_msg_id = _FIRST_MSG_ID
@@ -297,12 +258,12 @@ class EngageLabBackend:
         with self._lock:
             now = self.clock.now()
             live = [s for s in self._schedules.values() if not self._expired(s, now)]
-            start = (page - 1) * SCHEDULES_PER_PAGE
+            start = (page - 1) * SCHEDULES_PAGE_SIZE
             return {
                 "total_count": len(live),
-                "total_pages": math.ceil(len(live) / SCHEDULES_PER_PAGE),
+                "total_pages": math.ceil(len(live) / SCHEDULES_PAGE_SIZE),
                 "page": page,
-                "schedules": [s.detail() for s in live[start : start + SCHEDULES_PER_PAGE]],
+                "schedules": [s.detail() for s in live[start : start + SCHEDULES_PAGE_SIZE]],
             }
 
     def update_schedule(self, schedule_id: str, body: Any) -> dict[str, Any]:
@@ -378,10 +339,10 @@ class EngageLabBackend:
         if plan_id is not None and plan_id not in self._plans:
             raise InvalidSchedule(
                 f"push.body.options.plan_id: push plan {plan_id!r} does not exist;"
-                " create it first (POST /v4/push_plan)"
+                f" create it first (POST {PUSH_PLAN_PATH})"
             )
         if _audience_size(body["push"].get("to"), at_fire=False) == 0:
-            raise NoPushTarget("push.to: no push target exists for the set time")
+            raise EngageLabError("push.to: no push target exists for the set time", code=NO_PUSH_TARGET)
 
     def _new_schedule_id(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
@@ -417,7 +378,7 @@ class EngageLabBackend:
         push = schedule.push
         targets = _audience_size(push.get("to"), at_fire=True)
         if targets == 0:
-            schedule.records.append(MsgRecord("0", _millis(instant), NO_TARGET_CODE, NO_TARGET_MESSAGE))
+            schedule.records.append(MsgRecord("0", _millis(instant), NO_SENDING_TARGET, NO_TARGET_MESSAGE))
             return
         msg_id = str(self._next_msg_id)
         self._next_msg_id += 1
@@ -434,6 +395,7 @@ class EngageLabBackend:
     # --- push plans -----------------------------------------------------------------------------
 
     def upsert_plan(self, plan_id: Any, description: Any) -> dict[str, Any]:
+        self._check_plan_permission()
         try:
             validation.check_plan_id(plan_id)
             validation.check_plan_description(description)
@@ -444,7 +406,7 @@ class EngageLabBackend:
             if plan is not None:
                 plan.description = description
             elif len(self._plans) >= self.max_plans:
-                raise EngageLabError(f"the app already has {self.max_plans} push plans", code=27302)
+                raise EngageLabError(f"the app already has {self.max_plans} push plans", code=PLAN_OVER_LIMIT)
             else:
                 self._plans[plan_id] = Plan(plan_id, description, self.clock.now())
             return {"plan_id": plan_id}
@@ -453,6 +415,7 @@ class EngageLabBackend:
         self, page_index: Any, page_size: Any, send_source: Any = None, search: Any = None
     ) -> dict[str, Any]:
         """Plans in creation order; ``search`` matches id or description, case-insensitively."""
+        self._check_plan_permission()
         try:
             validation.check_plan_list_query(page_index, page_size, send_source, search)
         except InvalidFieldError as err:
@@ -473,6 +436,9 @@ class EngageLabBackend:
 
     def plan_msg_ids(self, plan_ids: Sequence[str], start_date: Any, end_date: Any) -> dict[str, Any]:
         """Message ids each plan's pushes got, fired on ``start_date``..``end_date`` (site zone)."""
+        if not self.plan_permission:
+            refusal = "the AppKey has no permission to query msg ids by push plan"
+            raise EngageLabError(refusal, code=PLAN_MSG_NO_PERMISSION)
         with self._lock:
             today = self._site_date(self.clock.now())
             try:
@@ -486,6 +452,11 @@ class EngageLabBackend:
                     found[message.plan_id]["msg_ids"].append(message.msg_id)
             return found
 
+    def _check_plan_permission(self) -> None:
+        if not self.plan_permission:
+            refusal = "the AppKey has no permission to create or query push plans"
+            raise EngageLabError(refusal, code=PLAN_NO_PERMISSION)
+
     def _site_date(self, instant: datetime) -> date:
         return date.fromisoformat(timing.format_api_date(instant, self.site_tz))
 
@@ -493,8 +464,11 @@ class EngageLabBackend:
 
     def message_stats(self, msg_ids: Sequence[str]) -> dict[str, Any]:
         """Plausible lifecycle counts per fired message (kept a month), the same on every call."""
-        if not msg_ids or len(msg_ids) > MESSAGE_STATS_MAX_IDS:
-            raise InvalidParameter(f"message_ids: give 1 to {MESSAGE_STATS_MAX_IDS} ids, got {len(msg_ids)}")
+        if not msg_ids or len(msg_ids) > STATS_IDS_MAX:
+            # 1003 "Parameter value is invalid", the code bad push-plan queries get too.
+            raise EngageLabError(
+                f"message_ids: give 1 to {STATS_IDS_MAX} ids, got {len(msg_ids)}", code=PLAN_QUERY_INVALID
+            )
         with self._lock:
             oldest = self.clock.now() - MESSAGE_RETENTION
             found = [self._messages.get(msg_id) for msg_id in msg_ids]
@@ -522,9 +496,9 @@ class EngageLabBackend:
         with self._lock:
             return {
                 "next_msg_id": self._next_msg_id,
-                "schedules": [_to_json(s) for s in self._schedules.values()],
-                "plans": [_to_json(p) for p in self._plans.values()],
-                "messages": [_to_json(m) for m in self._messages.values()],
+                "schedules": snapshots.dump(list(self._schedules.values())),
+                "plans": snapshots.dump(list(self._plans.values())),
+                "messages": snapshots.dump(list(self._messages.values())),
             }
 
     def restore(self, data: Mapping[str, Any]) -> None:
@@ -532,13 +506,13 @@ class EngageLabBackend:
             self._clear()
             self._next_msg_id = max(self._next_msg_id, int(data.get("next_msg_id", _FIRST_MSG_ID)))
             for item in data.get("plans", []):
-                plan = _from_json(Plan, item)
+                plan = snapshots.load_record(Plan, item)
                 self._plans[plan.plan_id] = plan
             for item in data.get("messages", []):
-                message = _from_json(Message, item)
+                message = snapshots.load_record(Message, item)
                 self._messages[message.msg_id] = message
             for item in data.get("schedules", []):
-                schedule = _from_json(Schedule, item)
+                schedule = snapshots.load_record(Schedule, item)
                 self._schedules[schedule.schedule_id] = schedule
                 self._plan_deliveries(schedule)
 
@@ -600,29 +574,6 @@ def _stats(message: Message) -> dict[str, Any]:
         counts.append(int(counts[-1] * ratio))
     funnel = dict(zip(("targets", "sent", "delivered", "impressions", "clicks"), counts, strict=True))
     return {**funnel, "sub": {message.kind: dict(funnel)}}
-
-
-# --- snapshots ----------------------------------------------------------------------------------
-
-
-_INSTANT_FIELDS = frozenset(
-    {"created_at", "cursor", "fired_at", "last_used_at", "live_until", "expired_from"}
-)
-_T = TypeVar("_T")
-
-
-def _to_json(item: Any) -> dict[str, Any]:
-    """A record dataclass as JSON: instants as ISO-8601, nested records as objects."""
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(item).items()}
-
-
-def _from_json(kind: type[_T], data: Mapping[str, Any]) -> _T:
-    values: dict[str, Any] = {
-        k: datetime.fromisoformat(v) if k in _INSTANT_FIELDS and v else v for k, v in data.items()
-    }
-    if kind is Schedule:
-        values["records"] = [MsgRecord(**record) for record in values.get("records", [])]
-    return kind(**values)
 
 
 def msg_ids_answer(records: Sequence[MsgRecord], *, legacy: bool) -> dict[str, Any]:

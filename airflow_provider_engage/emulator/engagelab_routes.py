@@ -2,7 +2,10 @@
 
 Thin on purpose: every rule is in :mod:`airflow_provider_engage.emulator.engagelab`; this module
 reads the request, calls the backend and writes the answer the way the real service does,
-mapping :class:`EngageLabError` to ``{"error": {"code", "message"}}`` with the code's status.
+mapping :class:`~airflow_provider_engage.emulator.exceptions.EngageLabError` to
+``{"error": {"code", "message"}}`` with the code's status, in one place (``_EngageLabRoute``).
+The paths are the ones the hooks call (:mod:`airflow_provider_engage.hooks.engagelab_spec`).
+A ``/v4/`` path no route serves answers the same shape (:func:`unknown_route`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import base64
 import binascii
 import hmac
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,20 +22,40 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from airflow_provider_engage.emulator.config import Credentials
-from airflow_provider_engage.emulator.engagelab import (
-    AuthenticationFailed,
-    EngageLabBackend,
-    EngageLabError,
-    InvalidSchedule,
-    msg_ids_answer,
+from airflow_provider_engage.emulator.engagelab import EngageLabBackend, msg_ids_answer
+from airflow_provider_engage.emulator.exceptions import AuthenticationFailed, EngageLabError, InvalidSchedule
+from airflow_provider_engage.hooks.engagelab_spec import (
+    MESSAGE_STATS_PATH,
+    MSG_IDS_SUFFIX,
+    PLAN_BAD_TYPE,
+    PLAN_MSG_IDS_PATH,
+    PUSH_PLAN_LIST_PATH,
+    PUSH_PLAN_PATH,
+    SCHEDULES_PATH,
 )
+
+_SCHEDULE_PATH = SCHEDULES_PATH + "/{schedule_id}"
 
 
 def error_response(
-    err: EngageLabError, *, status: int | None = None, headers: dict[str, str] | None = None
+    err: EngageLabError, *, status: int | None = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """The service's error answer; ``status`` overrides the one the code is answered with."""
     return JSONResponse(err.body(), status_code=status or err.status, headers=headers)
+
+
+def unknown_route(
+    method: str, path: str, status: int, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """A ``/v4/`` path no route serves (404), or a known one with another method (405).
+
+    EngageLab documents no code for either; the emulator answers the HTTP status as the code.
+    """
+    if status == 405:
+        message = f"{method} is not allowed on {path}; see the Allow header"
+    else:
+        message = f"no EngageLab API at {method} {path}"
+    return error_response(EngageLabError(message, code=status), status=status, headers=headers)
 
 
 class _EngageLabRoute(APIRoute):
@@ -99,44 +122,44 @@ def build_router(
 
     router = APIRouter(route_class=_EngageLabRoute, dependencies=[Depends(authenticate)])
 
-    @router.post("/v4/schedules")
+    @router.post(SCHEDULES_PATH)
     async def create_schedule(request: Request) -> JSONResponse:
         return JSONResponse(backend.create_schedule(await _json_body(request, InvalidSchedule)))
 
-    @router.get("/v4/schedules")
+    @router.get(SCHEDULES_PATH)
     async def list_schedules(request: Request) -> JSONResponse:
         page = _int_or_text(request.query_params.get("page") or "1")
         if not isinstance(page, int) or page < 1:
             raise InvalidSchedule(f"page: must be an integer >= 1, got {page!r}")
         return JSONResponse(backend.list_schedules(page))
 
-    @router.get("/v4/schedules/{schedule_id}")
+    @router.get(_SCHEDULE_PATH)
     async def get_schedule(schedule_id: str) -> JSONResponse:
         detail = backend.get_schedule(schedule_id)
         return JSONResponse([detail] if get_as_array else detail)
 
-    @router.put("/v4/schedules/{schedule_id}")
+    @router.put(_SCHEDULE_PATH)
     async def update_schedule(schedule_id: str, request: Request) -> JSONResponse:
         body = await _json_body(request, InvalidSchedule)
         return JSONResponse(backend.update_schedule(schedule_id, body))
 
-    @router.delete("/v4/schedules/{schedule_id}")
+    @router.delete(_SCHEDULE_PATH)
     async def delete_schedule(schedule_id: str) -> Response:
         backend.delete_schedule(schedule_id)
         return Response(status_code=200, media_type="application/json")
 
-    @router.get("/v4/schedules/{schedule_id}/msg-ids")
+    @router.get(_SCHEDULE_PATH + MSG_IDS_SUFFIX)
     async def schedule_msg_ids(schedule_id: str) -> JSONResponse:
         return JSONResponse(msg_ids_answer(backend.schedule_msg_ids(schedule_id), legacy=legacy_msgids))
 
-    @router.post("/v4/push_plan")
+    @router.post(PUSH_PLAN_PATH)
     async def upsert_plan(request: Request) -> JSONResponse:
-        body = await _json_body(request, EngageLabError, code=21015)
+        body = await _json_body(request, EngageLabError, code=PLAN_BAD_TYPE)
         if not isinstance(body, dict):
-            raise EngageLabError("request body must be a JSON object", code=21015)
+            raise EngageLabError("request body must be a JSON object", code=PLAN_BAD_TYPE)
         return JSONResponse(backend.upsert_plan(body.get("plan_id"), body.get("plan_description")))
 
-    @router.get("/v4/push_plan/list")
+    @router.get(PUSH_PLAN_LIST_PATH)
     async def list_plans(request: Request) -> JSONResponse:
         query = request.query_params
         found = backend.list_plans(
@@ -147,7 +170,7 @@ def build_router(
         )
         return JSONResponse(found)
 
-    @router.get("/v4/status/plan/msg/")
+    @router.get(PLAN_MSG_IDS_PATH)
     async def plan_msg_ids(request: Request) -> JSONResponse:
         query = request.query_params
         found = backend.plan_msg_ids(
@@ -155,7 +178,7 @@ def build_router(
         )
         return JSONResponse(found)
 
-    @router.get("/v4/status/detail")
+    @router.get(MESSAGE_STATS_PATH)
     async def message_stats(request: Request) -> JSONResponse:
         return JSONResponse(backend.message_stats(_ids(request.query_params.get("message_ids"))))
 

@@ -1,18 +1,16 @@
-"""Trouble on demand: injected faults (by probability or for the next N requests) and rate limits.
+"""Trouble on demand: injected faults, by probability or for the next N requests.
 
-Pure policy, no HTTP: the app's middleware asks :class:`FaultInjector` what to do with a request
-and :class:`RateLimiter` whether a key may go on, then acts on the answer. Draws come from one
-seeded ``random.Random``, so a sequence of requests meets the same faults on every run.
+Pure policy, no HTTP: the app's middleware asks :class:`FaultInjector` what to do with a request,
+then acts on the answer. Draws come from one seeded ``random.Random``, so a sequence of requests
+meets the same faults on every run. (Rate limits are :mod:`airflow_provider_engage.emulator.ratelimit`.)
 """
 
 from __future__ import annotations
 
-import math
 import random
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast, get_args
 
@@ -159,48 +157,3 @@ class FaultInjector:
             return True
         assert rule.probability is not None
         return self._random.random() < rule.probability
-
-
-@dataclass(frozen=True)
-class RateDecision:
-    """The limiter's answer, with what the rate-limit headers report."""
-
-    allowed: bool
-    limit: int
-    remaining: int
-    # Refused: until one request may pass again. Allowed: until the bucket is full again.
-    reset_seconds: float
-
-
-class RateLimiter:
-    """Token buckets per key: ``rate`` requests a second, bursts of up to one second's worth.
-
-    Real (monotonic) time, not the emulator clock: a limit is about how fast clients call.
-    A rate of 0 lets everything through.
-    """
-
-    def __init__(self, rate: float, *, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self._capacity = max(rate, 1.0)
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def acquire(self, key: str) -> RateDecision:
-        limit = math.ceil(self._capacity)
-        if self.rate <= 0:
-            return RateDecision(True, 0, 0, 0.0)
-        now = self._monotonic()
-        with self._lock:
-            tokens, stamp = self._buckets.get(key, (self._capacity, now))
-            tokens = min(self._capacity, tokens + (now - stamp) * self.rate)
-            allowed = tokens >= 1.0
-            if allowed:
-                tokens -= 1.0
-            self._buckets[key] = (tokens, now)
-        wait = (1.0 - tokens) / self.rate if not allowed else (self._capacity - tokens) / self.rate
-        return RateDecision(allowed, limit, int(tokens), wait)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._buckets.clear()

@@ -1,8 +1,9 @@
 """What happens to a request before the services see it: counting, rate limits and faults.
 
 A plain ASGI middleware (no per-request task or body buffering), so 50 concurrent clients cost
-little. Rate limits and faults apply to the services' paths only (``/v4/`` EngageLab, ``/api/``
-PAI), never to the control API, and answer in each service's own error shape.
+little. Rate limits (:mod:`~airflow_provider_engage.emulator.ratelimit`) and faults
+(:mod:`~airflow_provider_engage.emulator.faults`) apply to the services' paths only (``/v4/``
+EngageLab, ``/api/`` PAI), never to the control API, and answer in each service's own error shape.
 """
 
 from __future__ import annotations
@@ -17,21 +18,29 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_provider_engage.emulator.core import Emulator
-from airflow_provider_engage.emulator.engagelab import EngageLabError
 from airflow_provider_engage.emulator.engagelab_routes import app_key_of, error_response
-from airflow_provider_engage.emulator.faults import FaultRule, RateDecision, RateLimiter
+from airflow_provider_engage.emulator.exceptions import EngageLabError
+from airflow_provider_engage.emulator.faults import FaultRule
 from airflow_provider_engage.emulator.pai_routes import gateway_error
+from airflow_provider_engage.emulator.ratelimit import RateDecision
+from airflow_provider_engage.hooks import engagelab_spec, pai_spec
 
-ENGAGELAB_PREFIX = "/v4/"
-PAI_PREFIX = "/api/"
-# JPush's "API call frequency exceeds the limit" (EngageLab documents no code of its own).
-RATE_LIMITED_CODE = 2002
-_ENGAGELAB_CODE_OF_STATUS = {500: 28200, 503: 28203, 429: RATE_LIMITED_CODE}
-_ENGAGELAB_FAULT_MESSAGES = {
-    28200: "Server Internal error. An unexpected error occurred. (injected fault)",
-    28203: "Execute action timeout, please try later again (injected fault)",
+_ENGAGELAB_CODE_OF_STATUS = {
+    500: engagelab_spec.INTERNAL_ERROR,
+    503: engagelab_spec.RETRY_LATER,
+    429: engagelab_spec.RATE_LIMITED,
 }
-_PAI_CODE_OF_STATUS = {500: "InternalError", 503: "ServiceUnavailable", 429: "Throttling.User"}
+_ENGAGELAB_FAULT_MESSAGES = {
+    engagelab_spec.INTERNAL_ERROR: "Server Internal error. An unexpected error occurred. (injected fault)",
+    engagelab_spec.RETRY_LATER: "Execute action timeout, please try later again (injected fault)",
+}
+_PAI_CODE_OF_STATUS = {
+    500: pai_spec.GATEWAY_INTERNAL_ERROR,
+    503: pai_spec.GATEWAY_UNAVAILABLE,
+    429: pai_spec.GATEWAY_THROTTLED,
+}
+# Seed 001's "query interfaces", each with its own call allowance per AppKey (3010 over it).
+_PLAN_QUERY_PATHS = frozenset({engagelab_spec.PUSH_PLAN_LIST_PATH, engagelab_spec.PLAN_MSG_IDS_PATH})
 
 
 class TrafficMiddleware:
@@ -101,14 +110,28 @@ class TrafficMiddleware:
 
     def _throttle(self, service: str, scope: Scope) -> Response | None:
         authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), "")
-        if service == "engagelab":
-            limiter = self.emulator.engagelab_limiter
-            credentials = app_key_of(authorization)
-            decision = limiter.acquire(credentials[0] if credentials else "")
-            return None if decision.allowed else _engagelab_throttled(decision, limiter)
-        limiter = self.emulator.pai_limiter
-        decision = limiter.acquire(_pai_key(authorization))
-        return None if decision.allowed else _pai_throttled(decision, limiter)
+        if service == "pai":
+            limiter = self.emulator.pai_limiter
+            decision = limiter.acquire(_pai_key(authorization))
+            return None if decision.allowed else _pai_throttled(decision, limiter.rate)
+        credentials = app_key_of(authorization)
+        app_key = credentials[0] if credentials else ""
+        decision = self.emulator.engagelab_limiter.acquire(app_key)
+        if not decision.allowed:
+            rate = self.emulator.engagelab_limiter.rate
+            message = f"Request frequency exceeds the limit of {rate:g} requests per second per AppKey"
+            return _engagelab_throttled(EngageLabError(message, code=engagelab_spec.RATE_LIMITED), decision)
+        path = scope["path"]
+        if scope["method"] != "GET" or path not in _PLAN_QUERY_PATHS:
+            return None
+        decision = self.emulator.plan_query_limiter.acquire(f"{app_key} {path}")
+        if decision.allowed:
+            return None
+        rate = self.emulator.plan_query_limiter.rate
+        message = f"The API call volume of {path} exceeds the limit of {rate:g} calls per second per AppKey"
+        return _engagelab_throttled(
+            EngageLabError(message, code=engagelab_spec.PLAN_QUERY_OVER_LIMIT), decision
+        )
 
 
 async def _discard(message: Message) -> None:
@@ -116,9 +139,9 @@ async def _discard(message: Message) -> None:
 
 
 def _service_of(path: str) -> str | None:
-    if path.startswith(ENGAGELAB_PREFIX):
+    if path.startswith(engagelab_spec.PATH_PREFIX):
         return "engagelab"
-    if path.startswith(PAI_PREFIX):
+    if path.startswith(pai_spec.PATH_PREFIX):
         return "pai"
     return None
 
@@ -135,24 +158,21 @@ def _pai_key(authorization: str) -> str:
     return ""
 
 
-def _engagelab_throttled(decision: RateDecision, limiter: RateLimiter) -> Response:
+def _engagelab_throttled(err: EngageLabError, decision: RateDecision) -> Response:
+    """A refusal with the seconds to wait (``Retry-After``) and JPush's rate-limit headers."""
     wait = max(1, math.ceil(decision.reset_seconds))
-    err = EngageLabError(
-        f"Request frequency exceeds the limit of {limiter.rate:g} requests per second per AppKey",
-        code=RATE_LIMITED_CODE,
-    )
     headers = {
         "Retry-After": str(wait),
         "X-Rate-Limit-Limit": str(decision.limit),
         "X-Rate-Limit-Remaining": str(decision.remaining),
         "X-Rate-Limit-Reset": str(wait),
     }
-    return error_response(err, status=429, headers=headers)
+    return error_response(err, headers=headers)
 
 
-def _pai_throttled(decision: RateDecision, limiter: RateLimiter) -> Response:
+def _pai_throttled(decision: RateDecision, rate: float) -> Response:
     response = gateway_error(
-        429, "Throttling.User", f"Request was denied due to user flow control ({limiter.rate:g} per second)."
+        429, pai_spec.GATEWAY_THROTTLED, f"Request was denied due to user flow control ({rate:g} per second)."
     )
     # Alibaba's SDKs read x-acs-retry-after as milliseconds.
     response.headers["x-acs-retry-after"] = str(max(1, math.ceil(decision.reset_seconds * 1000)))
@@ -162,8 +182,16 @@ def _pai_throttled(decision: RateDecision, limiter: RateLimiter) -> Response:
 def _status_fault(service: str, rule: FaultRule) -> Response:
     status = rule.status or 503
     if service == "engagelab":
-        code = rule.code if rule.code is not None else _ENGAGELAB_CODE_OF_STATUS.get(status, 28200)
+        code = (
+            rule.code
+            if rule.code is not None
+            else _ENGAGELAB_CODE_OF_STATUS.get(status, engagelab_spec.INTERNAL_ERROR)
+        )
         message = _ENGAGELAB_FAULT_MESSAGES.get(code, "injected fault")
         return error_response(EngageLabError(message, code=code), status=status)
-    code_name: Any = rule.code if rule.code is not None else _PAI_CODE_OF_STATUS.get(status, "InternalError")
+    code_name: Any = (
+        rule.code
+        if rule.code is not None
+        else _PAI_CODE_OF_STATUS.get(status, pai_spec.GATEWAY_INTERNAL_ERROR)
+    )
     return gateway_error(status, str(code_name), "The request failed (injected fault).")

@@ -2,7 +2,9 @@
 
 State and rules only, no HTTP (``pai_routes`` is the thin layer over it), so every rule is
 testable without a server. Field rules come from :mod:`airflow_provider_engage.validation`, time
-rules from :mod:`airflow_provider_engage.timing`; business time is the emulator's :class:`Clock`.
+rules from :mod:`airflow_provider_engage.timing`, the service's facts (statuses, page sizes,
+defaults) from :mod:`airflow_provider_engage.hooks.pai_spec`, and its coded errors from
+:mod:`airflow_provider_engage.emulator.exceptions`; business time is the emulator's :class:`Clock`.
 
 A schedule's life, one step per :meth:`PaiBackend.fire_due` tick:
 0 checking -> 1 check passed (the first tick after create) -> 3 sending (an occurrence fired)
@@ -14,23 +16,30 @@ at the first tick; the real service does not back-fill missed sends either.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from airflow_provider_engage import timing
+from airflow_provider_engage.emulator import snapshots
 from airflow_provider_engage.emulator.clock import Clock
+from airflow_provider_engage.emulator.exceptions import PaiInvalidParameter, PaiScheduleNotFound
+from airflow_provider_engage.hooks.pai_spec import (
+    PAGE_SIZE_DEFAULT,
+    PAGE_SIZE_MAX,
+    PAYMENT_TYPE_DEFAULT,
+    REPEAT_FOREVER,
+    MessageStatus,
+    RepeatCycleUnit,
+    ScheduleStatus,
+)
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.validation import check_pai_schedule
-
-CHECKING, CHECK_PASSED, CHECK_FAILED, SENDING, SENT, SEND_FAILED = range(6)
-MESSAGE_SENDING, MESSAGE_SUCCESS, MESSAGE_FAILED = range(3)
 
 # Emulated seconds a message stays "sending" before it settles; long enough to see Pending in
 # metrics, short enough that advancing the clock a minute settles everything.
@@ -40,46 +49,17 @@ MESSAGE_FAILURE_RATE = 0.2
 FAILURE_CODES = ("isv.MOBILE_NUMBER_ILLEGAL", "UNDELIV", "MK:0001", "IC:0055")
 # Bounds the work of one tick when the clock jumps far ahead of a frequent schedule.
 MAX_FIRINGS_PER_TICK = 10_000
-PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX = 10, 100
 FAIL_CHECK_PREFIX, FAIL_SEND_PREFIX = "fail-check", "fail-send"
+# What ``random.Random.getstate()`` gives, so a snapshot reads it back.
+_RNG_STATE = tuple[int, tuple[int, ...], float | None]
 
+# The seed's defaults (RepeatCycle has none documented; 0 is what "never repeats" sends).
 _SCHEDULE_DEFAULTS: dict[str, Any] = {
     "RepeatCycle": 0,
-    "RepeatCycleUnit": 0,
-    "RepeatTimes": -1,
-    "PaymentType": "PayAsYouGo",
+    "RepeatCycleUnit": RepeatCycleUnit.NEVER.value,
+    "RepeatTimes": REPEAT_FOREVER,
+    "PaymentType": PAYMENT_TYPE_DEFAULT,
 }
-
-
-class PaiError(Exception):
-    """An error the PAI API answers in its envelope: ``ErrorCode``, ``ErrorMessage``."""
-
-    error_code = 500
-    http_status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class PaiInvalidParameter(PaiError):
-    """A request field breaks a rule; the message names the field."""
-
-    error_code = 400
-    http_status = 400
-
-    @classmethod
-    def from_field_error(cls, err: InvalidFieldError) -> PaiInvalidParameter:
-        made = cls(str(err))
-        made.error_code = err.vendor_code or cls.error_code
-        return made
-
-
-class PaiScheduleNotFound(PaiError):
-    """No reach plan with that Id (never created, or deleted)."""
-
-    error_code = 404
-    http_status = 404
 
 
 @dataclass
@@ -88,7 +68,7 @@ class _Schedule:
     fields: dict[str, Any]
     created_at: datetime
     updated_at: datetime
-    status: int = CHECKING
+    status: int = ScheduleStatus.CHECKING.value
     history: list[tuple[datetime, int]] = field(default_factory=list)
     # Occurrences strictly after ``cursor`` are still to come; ``next_due`` is the first of them.
     cursor: datetime | None = None
@@ -113,7 +93,7 @@ class _Message:
     settle_at: datetime
     final_status: int
     final_error_code: str
-    status: int = MESSAGE_SENDING
+    status: int = MessageStatus.SENDING.value
 
 
 class PaiBackend:
@@ -144,9 +124,9 @@ class PaiBackend:
         """Everything, JSON-safe, for :meth:`restore` (the sqlite store keeps this)."""
         with self._lock:
             return {
-                "rng": _jsonable(self._rng.getstate()),
-                "schedules": [_dump(schedule) for schedule in self._schedules.values()],
-                "messages": [_dump(message) for message in self._messages],
+                "rng": snapshots.dump(self._rng.getstate()),
+                "schedules": snapshots.dump(list(self._schedules.values())),
+                "messages": snapshots.dump(self._messages),
             }
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -155,10 +135,9 @@ class PaiBackend:
             self.reset()
             return
         with self._lock:
-            version, internal, gauss = data["rng"]
-            self._rng.setstate((version, tuple(internal), gauss))
-            self._schedules = {s["id"]: _load(_Schedule, s) for s in data["schedules"]}
-            self._messages = [_load(_Message, m) for m in data["messages"]]
+            self._rng.setstate(snapshots.load(_RNG_STATE, data["rng"]))
+            self._schedules = {s["id"]: snapshots.load_record(_Schedule, s) for s in data["schedules"]}
+            self._messages = [snapshots.load_record(_Message, m) for m in data["messages"]]
 
     def fire_due(self, now: datetime) -> None:
         """Check new schedules, send every occurrence due by ``now``, settle sent messages."""
@@ -166,7 +145,7 @@ class PaiBackend:
             for schedule in self._schedules.values():
                 self._advance(schedule, now)
             for message in self._messages:
-                if message.status == MESSAGE_SENDING and message.settle_at <= now:
+                if message.status == MessageStatus.SENDING and message.settle_at <= now:
                     message.status = message.final_status
 
     # --- API operations --------------------------------------------------------------------------
@@ -183,7 +162,7 @@ class PaiBackend:
             if not stored.get("ExecuteTime"):
                 stored["ExecuteTime"] = timing.format_api_datetime(now, timing.PAI_TZ)
             schedule = _Schedule(id=self._new_uuid(), fields=stored, created_at=now, updated_at=now)
-            schedule.history.append((now, CHECKING))
+            schedule.history.append((now, ScheduleStatus.CHECKING.value))
             try:
                 self._plan_first_occurrence(schedule)
             except InvalidFieldError as err:  # e.g. a repeating unit without a RepeatCycle
@@ -314,21 +293,22 @@ class PaiBackend:
         else:
             schedule.next_due = first
 
-    def _set_status(self, schedule: _Schedule, status: int, at: datetime) -> None:
+    def _set_status(self, schedule: _Schedule, status: ScheduleStatus, at: datetime) -> None:
         if schedule.status != status:
-            schedule.status = status
+            schedule.status = status.value
             schedule.updated_at = at
-            schedule.history.append((at, status))
+            schedule.history.append((at, status.value))
 
     def _advance(self, schedule: _Schedule, now: datetime) -> None:
-        if schedule.status == CHECKING:
+        if schedule.status == ScheduleStatus.CHECKING:
             # Dated no later than the first send, so History stays in order when the clock jumps;
             # a plan due at once (empty or past ExecuteTime) is checked and sent as it is created.
             first_send = schedule.created_at if schedule.catch_up else schedule.next_due
             checked_at = max(schedule.created_at, min(now, first_send or now))
             failed = schedule.fields["GroupId"].startswith(FAIL_CHECK_PREFIX)
-            self._set_status(schedule, CHECK_FAILED if failed else CHECK_PASSED, checked_at)
-        if schedule.status not in (CHECK_PASSED, SENDING):
+            checked = ScheduleStatus.CHECK_FAILED if failed else ScheduleStatus.CHECK_PASSED
+            self._set_status(schedule, checked, checked_at)
+        if schedule.status not in (ScheduleStatus.CHECK_PASSED, ScheduleStatus.SENDING):
             return
         if schedule.catch_up:
             schedule.catch_up = False
@@ -341,7 +321,7 @@ class PaiBackend:
             schedule.cursor = due
             schedule.next_due = self._next_occurrence(schedule, due)
         if schedule.next_due is None:
-            done = SEND_FAILED if self._sends_fail(schedule) else SENT
+            done = ScheduleStatus.SEND_FAILED if self._sends_fail(schedule) else ScheduleStatus.SENT
             self._set_status(schedule, done, schedule.last_sent_at or schedule.updated_at)
 
     def _sends_fail(self, schedule: _Schedule) -> bool:
@@ -349,7 +329,7 @@ class PaiBackend:
 
     def _fire(self, schedule: _Schedule, at: datetime) -> None:
         """One occurrence: a batch of messages, each settling a little later."""
-        self._set_status(schedule, SENDING, at)
+        self._set_status(schedule, ScheduleStatus.SENDING, at)
         schedule.fired += 1
         schedule.last_sent_at = at
         f = schedule.fields
@@ -370,7 +350,7 @@ class PaiBackend:
                     template_id=f.get("TemplateId"),
                     sent_at=at,
                     settle_at=at + timedelta(seconds=MESSAGE_SETTLE_SECONDS),
-                    final_status=MESSAGE_FAILED if failed else MESSAGE_SUCCESS,
+                    final_status=(MessageStatus.FAILED if failed else MessageStatus.SUCCESS).value,
                     final_error_code=self._rng.choice(FAILURE_CODES) if failed else "DELIVERED",
                 )
             )
@@ -393,7 +373,7 @@ class PaiBackend:
 
 
 def _error_code(message: _Message) -> str:
-    return message.final_error_code if message.status != MESSAGE_SENDING else ""
+    return message.final_error_code if message.status != MessageStatus.SENDING else ""
 
 
 _MESSAGE_FILTERS: dict[str, Callable[[_Message], Any]] = {
@@ -437,8 +417,8 @@ def _describe_message(message: _Message) -> dict[str, Any]:
 
 
 def _day_metrics(day: date, messages: list[_Message]) -> dict[str, Any]:
-    success = sum(m.status == MESSAGE_SUCCESS for m in messages)
-    fail = sum(m.status == MESSAGE_FAILED for m in messages)
+    success = sum(m.status == MessageStatus.SUCCESS for m in messages)
+    fail = sum(m.status == MessageStatus.FAILED for m in messages)
     return {
         "Date": timing.format_compact_date(day, timing.PAI_TZ),
         "Total": len(messages),
@@ -468,36 +448,3 @@ def _page(items: list[Any], page_number: int, page_size: int) -> list[Any]:
         raise PaiInvalidParameter(f"PageSize: must be 1 to {PAGE_SIZE_MAX}, got {page_size}")
     start = (page_number - 1) * page_size
     return items[start : start + page_size]
-
-
-# --- snapshot helpers ------------------------------------------------------------------------------
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _revived(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"$dt"}:
-        return datetime.fromisoformat(value["$dt"])
-    if isinstance(value, list):
-        return [_revived(v) for v in value]
-    return value
-
-
-def _dump(record: _Schedule | _Message) -> dict[str, Any]:
-    return {key: _jsonable(value) for key, value in asdict(record).items()}
-
-
-_Record = TypeVar("_Record", _Schedule, _Message)
-
-
-def _load(kind: type[_Record], data: Mapping[str, Any]) -> _Record:
-    values = {f.name: _revived(data[f.name]) for f in dataclasses.fields(kind) if f.name in data}
-    if kind is _Schedule:
-        values["history"] = [(at, status) for at, status in values.get("history", [])]
-    return kind(**values)

@@ -11,6 +11,11 @@ Two ways in, one backend:
   gateway shape ``{"Code", "Message", "RequestId"}`` with the gateway's status; business errors
   answer HTTP 200 with a non-zero ``ErrorCode`` in the envelope, which is what the SDK's response
   models carry.
+
+Any other ``/api/`` path, or a known one with another method, answers what Alibaba's gateway
+answers for an API it does not know: 404 ``InvalidAction.NotFound`` in the gateway shape
+(:func:`unknown_route`). Paths and the version are the hooks' own
+(:mod:`airflow_provider_engage.hooks.pai_spec`).
 """
 
 from __future__ import annotations
@@ -28,23 +33,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider_engage.emulator.config import Credentials
-from airflow_provider_engage.emulator.pai import (
-    MESSAGE_FILTERS,
-    PAGE_SIZE_DEFAULT,
-    PaiBackend,
-    PaiError,
-    PaiInvalidParameter,
-    parse_compact_date,
-)
-from airflow_provider_engage.hooks._acs3 import (
+from airflow_provider_engage.emulator.exceptions import PaiError, PaiInvalidParameter
+from airflow_provider_engage.emulator.pai import MESSAGE_FILTERS, PaiBackend, parse_compact_date
+from airflow_provider_engage.hooks._acs3 import MAX_SKEW_SECONDS, SignatureError, verify_request
+from airflow_provider_engage.hooks.pai_spec import (
     API_VERSION,
-    MAX_SKEW_SECONDS,
-    SignatureError,
-    verify_request,
+    GATEWAY_CREATE_PATH,
+    NOT_FOUND,
+    PAGE_SIZE_DEFAULT,
+    ROA_MESSAGE_METRICS_PATH,
+    ROA_MESSAGES_PATH,
+    ROA_SCHEDULES_PATH,
 )
 
-GATEWAY_CREATE_PATH = f"/api/PaiPlugin/{API_VERSION}/CreateSchedule"
-ROA_PREFIX = "/api/v2"
+# What Alibaba's gateway answers for an API (path, method or x-acs-action) it does not know.
+_API_NOT_FOUND = ("InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
 
 # (query, body, path parameters) -> the envelope's Data
 _Handler = Callable[[Mapping[str, str], bytes, Mapping[str, str]], Any]
@@ -95,6 +98,11 @@ def gateway_error(status: int, code: str, message: str, request_id: str | None =
     request_id = request_id or _request_id()
     body = {"Code": code, "Message": message, "RequestId": request_id}
     return JSONResponse(body, status_code=status, headers={"x-acs-request-id": request_id})
+
+
+def unknown_route() -> JSONResponse:
+    """An ``/api/`` path no route serves, or a known path with another method."""
+    return gateway_error(NOT_FOUND, *_API_NOT_FOUND)
 
 
 def _json_object(body: bytes, field: str) -> Any:
@@ -185,12 +193,7 @@ def build_router(backend: PaiBackend, credentials: Credentials) -> APIRouter:
                 400, "InvalidVersion", "Specified parameter Version is not valid.", request_id
             )
         if request.headers.get("x-acs-action") != action:
-            return gateway_error(
-                404,
-                "InvalidAction.NotFound",
-                "Specified api is not found, please check your url and method.",
-                request_id,
-            )
+            return gateway_error(NOT_FOUND, *_API_NOT_FOUND, request_id)
         try:
             return _envelope(handle(query, body, request.path_params), request_id)
         except PaiError as err:
@@ -210,7 +213,7 @@ def _roa_endpoint(roa: _Roa, action: str, handle: _Handler) -> Callable[[Request
 
 def _roa_operations(backend: PaiBackend) -> list[tuple[str, str, str, _Handler]]:
     """(method, path, x-acs-action, handler) for each ROA operation the SDK calls."""
-    schedules, messages = f"{ROA_PREFIX}/schedules", f"{ROA_PREFIX}/messages"
+    schedules = ROA_SCHEDULES_PATH
     return [
         (
             "POST",
@@ -230,7 +233,7 @@ def _roa_operations(backend: PaiBackend) -> list[tuple[str, str, str, _Handler]]
         ),
         (
             "GET",
-            messages + "/metrics",
+            ROA_MESSAGE_METRICS_PATH,
             "ListMessageMetrics",
             lambda q, _b, _p: backend.list_message_metrics(
                 start_date=_required_date(q, "StartDate"),
@@ -241,7 +244,7 @@ def _roa_operations(backend: PaiBackend) -> list[tuple[str, str, str, _Handler]]
         ),
         (
             "GET",
-            messages,
+            ROA_MESSAGES_PATH,
             "ListMessages",
             lambda q, _b, _p: backend.list_messages(
                 day=parse_compact_date(q["Datetime"], field="Datetime") if q.get("Datetime") else None,

@@ -8,7 +8,8 @@ sending again is safe and useful, and :func:`wait_seconds` says how long to wait
 translate their library's outcome into a :class:`Failure` and do the sleeping and sending.
 
 Safety first: a request that creates something is sent again only when it certainly did not take
-effect (the connection was refused, the service answered 429/503/28203 or throttled it). Anything
+effect (the connection was refused, the service answered 429/503/28203 or throttled it: a
+gateway ``Throttling.*`` code, or EngageLab's 3010 "query call volume over the limit"). Anything
 else may have been applied, so the error goes to the caller, who can look for what it created
 instead of creating a duplicate.
 """
@@ -57,6 +58,9 @@ _NOT_APPLIED_CODES = frozenset({28203})
 _SERVER_ERROR_STATUSES = frozenset({500, 502, 503, 504})
 _SERVER_ERROR_CODES = frozenset({28200, 27000, "InternalError", "ServiceUnavailable"})
 _THROTTLING_PREFIX = "Throttling"
+# EngageLab's "query API call volume exceeds the limit" (seed 001), whatever the status: refused
+# before it was applied, like a 429, so it is tried again later (within the wait cap).
+_THROTTLING_CODES = frozenset({3010})
 # Codes the vendor documents as final whatever the status ("internal system error, cannot be retried").
 _FINAL_CODES = frozenset({21009})
 
@@ -86,7 +90,11 @@ class Failure:
     @property
     def throttled(self) -> bool:
         code = self.vendor_code
-        return 429 in self.statuses or (isinstance(code, str) and code.startswith(_THROTTLING_PREFIX))
+        return (
+            429 in self.statuses
+            or code in _THROTTLING_CODES
+            or (isinstance(code, str) and code.startswith(_THROTTLING_PREFIX))
+        )
 
     @property
     def certainly_not_applied(self) -> bool:

@@ -129,10 +129,17 @@ SIGNATURE_REFUSALS = frozenset(
     }
 )
 """Gateway codes for a request whose AccessKey or signature it refused (ACS3)."""
+INTERNAL_ERROR = 500
 CODE_MEANINGS: dict[int | str, str] = {
     BAD_REQUEST: "invalid request format or missing required parameters",
     403: "access denied: insufficient permissions or an invalid API key",
     NOT_FOUND: "not found",
     429: "too many requests",
-    500: "internal server error",
+    INTERNAL_ERROR: "internal server error",
 }
+
+# Alibaba's gateway answers ``{"Code", "Message", "RequestId"}`` before the API itself is reached.
+GATEWAY_THROTTLED = "Throttling.User"
+"""Over the caller's request rate (HTTP 429, with ``x-acs-retry-after`` in milliseconds)."""
+GATEWAY_INTERNAL_ERROR = "InternalError"
+GATEWAY_UNAVAILABLE = "ServiceUnavailable"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 import requests
 
 from airflow_provider_engage.emulator.__main__ import banner, build_parser, config_from_args, main
+from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
 
 TIMEOUT = 10
 SCRIPT = Path(sys.executable).parent / "engage-emulator"
@@ -42,11 +44,31 @@ def test_flags_become_the_config() -> None:
     assert config.seed == 9
 
 
-def test_defaults_are_loopback_port_8080_and_the_demo_credentials() -> None:
+def test_a_config_round_trips_through_its_flags() -> None:
+    config = EmulatorConfig(
+        host="127.0.0.2", port=9999, credentials=Credentials("k", "s", "a", "i", "x"), site_tz="+07:00",
+        legacy_msgids=True, get_as_array=True, engagelab_qps=3, pai_qps=4, plan_query_qps=5,
+        max_schedules=6, no_plan_permission=True, db=Path("s.sqlite"),
+        start_time=datetime(2025, 1, 1, tzinfo=UTC), frozen=True, seed=9, fire_interval=0.25,
+    )  # fmt: skip
+    defaults = EmulatorConfig()
+    unchanged = [f.name for f in fields(config) if getattr(config, f.name) == getattr(defaults, f.name)]
+    assert unchanged == []  # every field has a flag, and this test sets each one
+    assert config_from_args(build_parser().parse_args(config.flags())) == config
+    assert EmulatorConfig().flags() == ["--host=127.0.0.1", "--port=0"]
+
+
+def test_defaults_are_loopback_port_8765_and_the_demo_credentials() -> None:
     config = config_from_args(build_parser().parse_args([]))
-    assert (config.host, config.port) == ("127.0.0.1", 8080)
+    assert (config.host, config.port) == ("127.0.0.1", 8765)  # 8080 is Airflow 3's api-server
     assert config.site_tz == "Asia/Shanghai"
     assert (config.engagelab_qps, config.pai_qps) == (500, 100)
+
+
+def test_help_names_the_default_port_and_why_not_8080() -> None:
+    text = build_parser().format_help()
+    assert "default 8765" in text
+    assert "8080 is Airflow's api-server" in text
 
 
 @pytest.mark.parametrize(

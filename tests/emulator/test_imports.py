@@ -20,6 +20,13 @@ def test_importing_the_package_loads_no_web_framework() -> None:
     assert _loaded_after("import airflow_provider_engage.emulator", ("fastapi", "starlette", "uvicorn")) == []
 
 
+def test_the_process_helper_loads_only_when_used() -> None:
+    process = "airflow_provider_engage.emulator.process"
+    assert _loaded_after("import airflow_provider_engage.emulator", (process,)) == []
+    statement = "from airflow_provider_engage.emulator import emulator_process"
+    assert _loaded_after(statement, (process, "fastapi", "uvicorn")) == [process]
+
+
 @pytest.mark.parametrize(
     "module", ["airflow_provider_engage.emulator.engagelab", "airflow_provider_engage.emulator.core"]
 )

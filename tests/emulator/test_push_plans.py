@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from engagelab_harness import PLAN_SEEDS, Api, error_of, periodical, single
+from engagelab_harness import PLAN_SEEDS, START_AT, Api, error_of, periodical, single
 
+from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.emulator.clock import Clock
-from airflow_provider_engage.emulator.engagelab import EngageLabBackend, EngageLabError
+from airflow_provider_engage.emulator.engagelab import EngageLabBackend
+from airflow_provider_engage.emulator.exceptions import EngageLabError
 
 
 def _upsert(api: Api, plan_id: Any, description: Any = "a plan") -> Any:
@@ -224,3 +227,89 @@ def test_stats_need_1_to_100_ids(api: Api, ids: str) -> None:
     status, code, message = error_of(api.get("/v4/status/detail", params={"message_ids": ids}))
     assert (status, code) == (400, 1003)
     assert "message_ids" in message
+
+
+# --- an AppKey without the push-plan permission (21004, 23001) -----------------------------------
+
+
+def test_without_the_plan_permission_push_plans_answer_21004_and_msg_ids_by_plan_23001() -> None:
+    with running_emulator(no_plan_permission=True, start_time=START_AT, frozen=True) as url:
+        api = Api(url)
+        upsert = _upsert(api, "spring_sale")
+        listed = _list(api)
+        by_plan = _plan_msg(api, "spring_sale", "2025-01-01", "2025-01-01")
+        schedule = api.post("/v4/schedules", single())
+    assert error_of(upsert)[:2] == (403, 21004)
+    assert error_of(listed)[:2] == (403, 21004)
+    assert error_of(by_plan)[:2] == (403, 23001)
+    assert schedule.status_code == 200  # scheduled tasks need no push-plan permission
+
+
+def test_the_backend_refuses_plans_before_it_checks_them() -> None:
+    backend = EngageLabBackend(Clock(), plan_permission=False)
+    for call in (
+        lambda: backend.upsert_plan("", ""),
+        lambda: backend.list_plans(0, 0),
+        lambda: backend.plan_msg_ids([], None, None),
+    ):
+        with pytest.raises(EngageLabError) as caught:
+            call()
+        assert caught.value.code in (21004, 23001)
+        assert caught.value.status == 403
+
+
+# --- the query interfaces' call volume (3010) ----------------------------------------------------
+
+
+def test_over_the_plan_query_limit_answers_3010_with_429_and_retry_after() -> None:
+    with running_emulator(plan_query_qps=2, start_time=START_AT, frozen=True) as url:
+        api = Api(url)
+        lists = [_list(api) for _ in range(4)]
+        by_plan = [_plan_msg(api, "p1", "2025-01-01", "2025-01-01") for _ in range(3)]
+        upserts = [_upsert(api, f"plan_{i}") for i in range(4)]
+        schedules = [api.get("/v4/schedules") for _ in range(4)]
+        time.sleep(1.0)
+        recovered = _list(api)
+    assert [r.status_code for r in lists] == [200, 200, 429, 429]
+    status, code, message = error_of(lists[-1])
+    assert (status, code) == (429, 3010)
+    assert "/v4/push_plan/list" in message
+    assert int(lists[-1].headers["Retry-After"]) >= 1
+    # Each query interface has its own allowance; the other endpoints are not limited by it.
+    assert [r.status_code for r in by_plan] == [200, 200, 429]
+    assert error_of(by_plan[-1])[:2] == (429, 3010)
+    assert [r.status_code for r in upserts + schedules] == [200] * 8
+    assert recovered.status_code == 200
+
+
+def test_the_plan_query_limit_is_off_by_default(api: Api) -> None:
+    assert all(_list(api).status_code == 200 for _ in range(30))
+
+
+def test_the_hook_waits_out_a_3010_and_gets_the_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_engage.hooks.engagelab import EngageLabHook
+    from tests.helpers import connection
+
+    with running_emulator(plan_query_qps=1, start_time=START_AT, frozen=True) as url:
+        monkeypatch.setenv("AIRFLOW_CONN_ENGAGELAB_3010", connection(url, retry_max_wait=3))
+        Api(url).post("/v4/push_plan", {"plan_id": "kept", "plan_description": "a plan"})
+        hook = EngageLabHook("engagelab_3010")
+        started = time.monotonic()
+        answers = [hook.list_push_plans() for _ in range(2)]
+        waited = time.monotonic() - started
+        seen = EmulatorControl(url).state()["requests"]["GET /v4/push_plan/list"]
+    assert [answer["total"] for answer in answers] == [1, 1]
+    assert seen == {"200": 2, "429": 1}
+    assert waited >= 0.9  # the Retry-After of the refusal
+
+
+# --- missing dates (23002) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("absent", ["start_date", "end_date"])
+def test_a_plan_msg_query_without_a_date_is_23002(api: Api, absent: str) -> None:
+    query = {"plan_ids": "p1", "start_date": "2025-01-01", "end_date": "2025-01-01"}
+    del query[absent]
+    status, code, message = error_of(api.get("/v4/status/plan/msg/", params=query))
+    assert (status, code) == (400, 23002)
+    assert absent in message

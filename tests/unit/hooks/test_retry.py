@@ -45,7 +45,9 @@ CASES = [
     ("403", {"status": 403}, False, False),
     ("404", {"status": 404, "vendor_code": 28104}, False, False),
     ("21009 cannot be retried", {"status": 500, "vendor_code": 21009}, False, False),
-    ("3010 quota", {"status": 200, "vendor_code": 3010}, False, False),
+    ("3010 query volume over the limit", {"status": 200, "vendor_code": 3010}, True, True),
+    ("3010 with 429", {"status": 429, "vendor_code": 3010}, True, True),
+    ("3010 with 400", {"status": 400, "vendor_code": 3010}, True, True),
 ]
 
 
@@ -62,6 +64,7 @@ def test_what_is_sent_again(name: str, fields: dict[str, object], read: bool, cr
         ({"status": 500}, True),
         ({"status": 200}, True),  # it succeeded, but the answer could not be read
         ({"status": 429}, False),
+        ({"status": 400, "vendor_code": 3010}, False),  # throttled: refused before it was applied
         ({"status": 503, "vendor_code": 28203}, False),
         ({"transport": Transport.NOT_SENT}, False),
         ({"status": 400, "vendor_code": 28100}, False),
@@ -71,6 +74,16 @@ def test_what_is_sent_again(name: str, fields: dict[str, object], read: bool, cr
 def test_which_failed_creates_may_have_taken_effect(fields: dict[str, object], expected: bool) -> None:
     assert Failure(creates=True, **fields).may_have_taken_effect is expected  # type: ignore[arg-type]
     assert Failure(creates=False, **fields).may_have_taken_effect is False  # type: ignore[arg-type]
+
+
+def test_a_3010_is_throttling_and_waits_for_the_services_hint() -> None:
+    failure = Failure(creates=True, status=429, vendor_code=3010, headers={"Retry-After": "2"})
+    assert failure.throttled
+    assert failure.certainly_not_applied
+    assert should_retry(failure, 0, SETTINGS, now=NOW)
+    assert wait_seconds(failure, 0, SETTINGS, now=NOW, rng=lambda: 0.9) == 2.0
+    too_long = Failure(creates=False, status=429, vendor_code=3010, headers={"Retry-After": "3600"})
+    assert not should_retry(too_long, 0, SETTINGS, now=NOW)  # a quota that resets later: fail now
 
 
 def test_retries_stop_at_the_limit() -> None:
