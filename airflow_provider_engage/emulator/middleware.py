@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
+from email.utils import formatdate
 from typing import Any
 
 from starlette.responses import Response
@@ -56,6 +57,7 @@ class TrafficMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = self._dated(send)
         route = f"{scope['method']} {self._route_of(scope)}"
         service = _service_of(scope["path"])
         if service is None:
@@ -81,6 +83,19 @@ class TrafficMiddleware:
                 await self.app(scope, receive, _discard)
             self.emulator.count_request(route, "dropped")
             await self._drop(scope, send)
+
+    def _dated(self, send: Send) -> Send:
+        """Every answer's ``Date`` is the emulated now, as a real service's is its own clock's: a
+        client that judges "before the fire time" by the service's clock then follows this one."""
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                now = formatdate(self.emulator.clock.now().timestamp(), usegmt=True).encode("ascii")
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*headers, (b"date", now)]}
+            await send(message)
+
+        return dated
 
     async def _pass(self, route: str, scope: Scope, receive: Receive, send: Send) -> None:
         async def counting_send(message: Message) -> None:

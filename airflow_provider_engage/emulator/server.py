@@ -70,6 +70,7 @@ class EmulatorServer:
                 log_level=log_level,
                 access_log=log_level in ("debug", "info"),
                 lifespan="on",
+                date_header=False,  # the middleware dates answers by the emulated clock
                 timeout_graceful_shutdown=2,
             )
         )

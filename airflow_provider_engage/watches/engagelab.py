@@ -139,7 +139,9 @@ class ScheduleWatch:
         all_zones: bool,
         min_messages: int,
     ) -> ScheduleWatch:
-        chosen = choose_occurrence(trigger, site_tz=site_tz, occurrence=occurrence, reference=now, grace=grace)
+        chosen = choose_occurrence(
+            trigger, site_tz=site_tz, occurrence=occurrence, reference=now, grace=grace
+        )
         start, end = matching_window(trigger, site_tz=site_tz, occurrence=chosen, grace=grace)
         return cls(
             schedule_id,

@@ -194,3 +194,22 @@ def test_a_disabled_task_does_not_send(api: Api, emulator: EmulatorControl) -> N
     assert api.put(f"/v4/schedules/{schedule_id}", body).status_code == 200
     emulator.advance(3 * 86400)
     assert api.msg_id_records(schedule_id) == []
+
+
+def test_every_answer_is_dated_by_the_emulated_clock() -> None:
+    from email.utils import parsedate_to_datetime
+
+    import requests
+
+    from airflow_provider_engage.emulator import running_emulator
+
+    start = datetime(2031, 7, 1, 12, 30, tzinfo=UTC)
+    with running_emulator(start_time=start, frozen=True) as url:
+        answers = [
+            requests.get(f"{url}/v4/schedules", timeout=10),  # refused (no credentials): dated too
+            requests.get(f"{url}/_emulator/clock", timeout=10),
+            requests.get(f"{url}/api/v2/schedules", timeout=10),
+        ]
+    for answer in answers:
+        assert parsedate_to_datetime(answer.headers["Date"]) == start
+        assert answer.raw.headers.getlist("Date") == [answer.headers["Date"]]  # one Date, not uvicorn's too

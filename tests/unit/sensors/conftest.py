@@ -45,7 +45,11 @@ def emulator(emulator_base_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.setenv(
         "AIRFLOW_CONN_PAI_ENGAGEMENT_DEFAULT",
         connection(
-            emulator_base_url, "pai_engagement", login="demo-ak-id", password="demo-ak-secret", api_style="roa"
+            emulator_base_url,
+            "pai_engagement",
+            login="demo-ak-id",
+            password="demo-ak-secret",
+            api_style="roa",
         ),
     )
     yield control
