@@ -1,9 +1,9 @@
 """The service's clock, as the ``Date`` header of its latest answer says.
 
 Whether a firing is due is the service's to say: its clock fires the schedules. Every answer
-carries ``Date``; between answers the service's clock is taken to run with this machine's. A
-real service's clock agrees with this machine's (NTP) to within seconds; the emulator's can be
-moved by hand, and then a waiting sensor re-reads it now and then (``agrees`` is False).
+carries ``Date``; between answers the service's clock is taken to run with this machine's (a
+real service's agrees with this machine's, NTP, to within seconds; the emulator's runs with real
+time at the offset it was set to). A clock moved by hand is noticed at the next answer.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from airflow_provider_engage.hooks._retry import header_value
 __all__ = ["AGREEMENT_SECONDS", "ServiceClock"]
 
 AGREEMENT_SECONDS = 60.0
-"""Clocks this close are taken to agree (a real service): no extra look is spent re-reading it."""
+"""Clocks this close are taken to agree (a real service); farther apart, a sensor told to may
+re-read the service's now and then (its ``clock_sync_interval``)."""
 
 
 def _real_now() -> dt.datetime:

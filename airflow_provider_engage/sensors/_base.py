@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["WaitingSensor", "Watch"]
 
 STORE_KEY = "airflow_provider_engage.wait"
-CLOCK_SYNC_SECONDS = 60.0
 EVENT_STATUSES = ("success", "failed", "timeout", "error")
+WAITING_THROUGH = Verdict("waiting", "the last look met a transient failure; waiting on")
 
 
 class Watch(Protocol):
@@ -74,9 +74,10 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
         arrive (and after which a firing that left none fails the sensor at once).
     :param deferrable: wait in the triggerer, holding no worker slot (default from
         ``[operators] default_deferrable``).
-    :param clock_sync_interval: when the service's clock disagrees with this machine's (the
-        emulator's clock moved by hand), how often a waiting sensor re-reads it; a real
-        service's clock agrees and costs no extra look.
+    :param clock_sync_interval: the service's clock is taken to run with this machine's between
+        answers; when the two disagree (the emulator's, moved by hand), a waiting sensor given
+        this re-reads it at least this often (each time one look), to notice a clock moved
+        while it waits. Off by default: a real service's clock runs with this machine's.
     """
 
     ui_color = "#eef7e8"
@@ -89,7 +90,7 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
         grace: float = 600.0,
         poke_interval: float = 60.0,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        clock_sync_interval: float = CLOCK_SYNC_SECONDS,
+        clock_sync_interval: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(poke_interval=poke_interval, **kwargs)
@@ -158,7 +159,7 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
             raise AirflowSensorTimeout(f"{self.task_id} timed out at {iso(deadline)}: {verdict.message}")
         next_look = verdict.next_look or watch.cadence(self.poke_interval).next_look(clock.now())
         look_at: dt.datetime = clock.local_time(next_look)
-        if not clock.agrees:
+        if self.clock_sync_interval and not clock.agrees:
             look_at = min(look_at, now + dt.timedelta(seconds=self.clock_sync_interval))
         look_at = min(look_at, deadline)
         self.log.info("%s; next look at %s", verdict.message, iso(look_at))
@@ -179,8 +180,11 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
             )
         if self.reschedule:
             raise AirflowRescheduleException(look_at)  # type: ignore[no-untyped-call]
-        time.sleep(max(0.0, (look_at - now).total_seconds()))
+        self._sleep(max(0.0, (look_at - now).total_seconds()))
         return look(hook, watch)
+
+    def _sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     # --- the watch and the deadline, fixed once -------------------------------------------------
 
@@ -239,27 +243,38 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
             raise
 
 
-def look(hook: Any, watch: Watch) -> Verdict:
-    """One look with a sync hook: the watch's calls, then its judgement by the service's clock."""
-    from airflow_provider_engage.service_errors import EngageServiceError
+def fetch(hook: Any, watch: Watch, *, waiting: bool = True) -> list[Any] | Verdict | None:
+    """The answers to a look's calls with a sync hook, or what their failure means.
+
+    A not-found ends the watch (deleted: its verdict); a refusal no retry can change fails the
+    task. A transient failure (the hook's retries spent) gives None while ``waiting`` (the wait
+    goes on, the cadence decides the next look) and is raised otherwise, for Airflow's retries.
+    """
+    from airflow_provider_engage.service_errors import (
+        EngageLabNotFoundError,
+        EngageServiceError,
+        PaiEngagementNotFoundError,
+    )
 
     try:
-        answers = [getattr(hook, name)(*args) for name, args in watch.calls()]
-    except EngageServiceError as err:
-        return _refused(watch, err)
-    return watch.judge_answers(answers, hook.service_clock.now())
-
-
-def _refused(watch: Watch, err: Any) -> Verdict:
-    """A not-found ends the watch (deleted); a refusal no retry can change fails the task; a
-    transient failure (the hook's retries spent) is raised for Airflow's own retries."""
-    from airflow_provider_engage.service_errors import EngageLabNotFoundError, PaiEngagementNotFoundError
-
-    if isinstance(err, EngageLabNotFoundError | PaiEngagementNotFoundError):
+        return [getattr(hook, name)(*args) for name, args in watch.calls()]
+    except (EngageLabNotFoundError, PaiEngagementNotFoundError):
         return watch.gone()
-    if not err.transient:
+    except EngageServiceError as err:
+        if err.transient and waiting:
+            hook.log.warning("Waiting through a transient failure: %s", err)
+            return None
+        if err.transient:
+            raise
         raise AirflowFailException(f"The service refused the wait: {err}") from err
-    raise err
+
+
+def look(hook: Any, watch: Watch) -> Verdict:
+    """One look: the watch's calls, then its judgement by the service's clock (see :func:`fetch`)."""
+    answers = fetch(hook, watch)
+    if isinstance(answers, list):
+        return watch.judge_answers(answers, hook.service_clock.now())
+    return answers or WAITING_THROUGH
 
 
 class _WaitStore:

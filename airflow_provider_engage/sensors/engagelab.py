@@ -17,7 +17,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 from airflow_provider_engage import validation
 from airflow_provider_engage.hooks._calls import path_id
 from airflow_provider_engage.operators._task import xcom_push
-from airflow_provider_engage.sensors._base import WaitingSensor, look
+from airflow_provider_engage.sensors._base import WAITING_THROUGH, WaitingSensor, fetch, look
 from airflow_provider_engage.watches.engagelab import (
     DEFAULT_GRACE_SECONDS,
     PlanMessagesWatch,
@@ -124,13 +124,12 @@ class EngageLabScheduleFiredSensor(WaitingSensor[ScheduleWatch]):
         xcom_push(context, OCCURRENCE_KEY, watch.occurrence)
         if schedule.get("enabled") is False:
             return watch, Verdict("failed", f"schedule {self.schedule_id} is disabled: it will not fire")
-        try:
-            records = hook.get_schedule_msg_ids(self.schedule_id)
-        except EngageLabNotFoundError:
-            return watch, watch.gone()
+        answers = fetch(hook, watch)
+        if not isinstance(answers, list):
+            return watch, answers or WAITING_THROUGH
         now = hook.service_clock.now()
-        watch = watch.with_baseline(records, now)  # before the window: what a legacy answer grows over
-        return watch, watch.judge(records, now)
+        watch = watch.with_baseline(answers[0], now)  # before the window: what a legacy answer grows over
+        return watch, watch.judge_answers(answers, now)
 
     def _finish(self, context: Context, verdict: Verdict) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = list(verdict.result or [])
@@ -203,4 +202,9 @@ class EngageLabPushPlanMessagesSensor(WaitingSensor[PlanMessagesWatch]):
         watch = PlanMessagesWatch.of_range(
             plan_ids, start, end, site_tz=hook.site_timezone, grace=self.grace, min_messages=self.min_messages
         )
+        # The service refuses a range that starts after its today (21003), so learn its clock
+        # first, with the cheapest read there is, and ask for ids only once the range has begun.
+        hook.list_push_plans(page_index=1, page_size=1)
+        if hook.service_clock.now() < watch.range_start:
+            return watch, Verdict("waiting", f"the range {start}..{end} has not begun (service time)")
         return watch, look(hook, watch)

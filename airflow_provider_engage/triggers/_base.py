@@ -50,7 +50,7 @@ class WaitingTrigger(BaseTrigger):
         deadline: str,
         poke_interval: float = 60.0,
         clock_offset: float = 0.0,
-        clock_sync_interval: float | None = 60.0,
+        clock_sync_interval: float | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.conn_id = conn_id

@@ -62,8 +62,12 @@ class SimulatedTime:
 
     control: EmulatorControl
     slept: list[float] = field(default_factory=list)
+    when_waiting: list[Any] = field(default_factory=list)  # called at the first sleep: trouble starts
 
     def sleep(self, seconds: float) -> None:
+        if not self.slept:
+            for start_trouble in self.when_waiting:
+                start_trouble()
         self.slept.append(seconds)
         if seconds > 0:
             self.control.advance(seconds)
@@ -72,7 +76,7 @@ class SimulatedTime:
 @pytest.fixture
 def simulated(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
     clock = SimulatedTime(emulator)
-    monkeypatch.setattr(sensor_base.time, "sleep", clock.sleep)
+    monkeypatch.setattr(sensor_base.WaitingSensor, "_sleep", lambda self, seconds: clock.sleep(seconds))
 
     async def nap_until(moment: dt.datetime, service_clock: Any) -> None:
         left = (moment - service_clock.local_now()).total_seconds()
@@ -109,6 +113,17 @@ class Store:
 
 
 @dataclass
+class DagRunStandIn:
+    """The DAG run's start, which every try of a run shares (what 2.11 counts "next" from)."""
+
+    start_date: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+def run_context(**more: Any) -> dict[str, Any]:
+    return {"ti": Rescheduling(), "dag_run": DagRunStandIn(), **more}
+
+
+@dataclass
 class Outcome:
     result: Any
     deferrals: int = 0
@@ -118,7 +133,7 @@ class Outcome:
 
 def drive(sensor: Any, clock: SimulatedTime, context: dict[str, Any] | None = None) -> Outcome:
     """Run ``sensor`` to its end as the scheduler and triggerer would, on the simulated clock."""
-    context = context if context is not None else {"ti": Rescheduling()}
+    context = context if context is not None else run_context()
     outcome = Outcome(None)
     while True:
         try:
@@ -159,3 +174,24 @@ def run_trigger(trigger: Any) -> dict[str, Any]:
         return dict(event.payload)
 
     return asyncio.run(first_event())
+
+
+@pytest.fixture(scope="module")
+def legacy_emulator_url() -> Iterator[str]:
+    with running_emulator(seed=22, start_time=START, frozen=True, engagelab_qps=0, legacy_msgids=True) as url:
+        yield url
+
+
+@pytest.fixture
+def legacy_emulator(
+    legacy_emulator_url: str, emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[EmulatorControl]:
+    """An emulator answering msg-ids the pre-2024 way (``msgids``, no ``ts``); it is the one the
+    connection points at, and the one ``simulated`` moves."""
+    control = EmulatorControl(legacy_emulator_url)
+    control.reset()
+    control.set_clock(START, frozen=True)
+    monkeypatch.setenv("AIRFLOW_CONN_ENGAGELAB_DEFAULT", connection(legacy_emulator_url))
+    emulator.base_url = legacy_emulator_url  # the simulated clock now moves this one
+    yield control
+    control.close()
