@@ -29,9 +29,12 @@ UPDATE_MODES = ("merge", "replace")
 _PERIODICAL_ARGS = ("start", "end", "time", "time_unit")
 
 
-def task_idempotency_key(dag_id: str, task_id: str, run_id: str, map_index: int | None = -1) -> str:
-    """A stable key for one task of one run (and one mapped index): the same on every retry."""
-    return _digest(f"{dag_id}\x1f{task_id}\x1f{run_id}\x1f{-1 if map_index is None else map_index}")
+def task_idempotency_key(dag_id: str, task_id: str, run: str, map_index: int | None = -1) -> str:
+    """A stable key for one task of one run (and one mapped index): the same on every retry.
+
+    ``run`` names the run: its logical date (ISO-8601, UTC) when it has one, else its run id.
+    """
+    return _digest(f"{dag_id}\x1f{task_id}\x1f{run}\x1f{-1 if map_index is None else map_index}")
 
 
 def item_idempotency_keys(base_key: str, items: list[Mapping[str, Any]]) -> list[str]:

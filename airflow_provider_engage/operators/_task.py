@@ -12,13 +12,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import pendulum
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import schedules
 from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.links import CONSOLE_URL_KEY
 
 if TYPE_CHECKING:
-    from airflow.providers.common.compat.sdk import Context
+    from airflow.providers.common.compat.sdk import BaseOperator, Context
 
 
 @contextmanager
@@ -31,11 +33,19 @@ def refuse_bad_input() -> Iterator[None]:
 
 
 def task_key(context: Context) -> str:
-    """The idempotency key of this task instance; a fresh one outside a DAG run."""
+    """The idempotency key of this task instance; a fresh one outside a DAG run.
+
+    A run is named by its logical date when it has one: a DAG has one run per logical date, and
+    ``airflow dags test`` replaces that run with one of a new run id each time it is run again.
+    """
     ti = context.get("ti")
     if ti is None:
         return f"{schedules.KEY_PREFIX}{uuid.uuid4().hex[:32]}"
-    return schedules.task_idempotency_key(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
+    logical_date = context.get("logical_date")
+    run = (
+        ti.run_id if logical_date is None else pendulum.instance(logical_date).in_timezone("UTC").isoformat()
+    )
+    return schedules.task_idempotency_key(ti.dag_id, ti.task_id, run, getattr(ti, "map_index", -1))
 
 
 def is_retry(context: Context) -> bool:
@@ -47,6 +57,11 @@ def xcom_push(context: Context, key: str, value: Any) -> None:
     ti = context.get("ti")
     if ti is not None:
         ti.xcom_push(key=key, value=value)
+
+
+def publish_console_url(operator: BaseOperator, context: Context, url: str) -> None:
+    """The console URL in XCom, for people, later tasks and the operator's link."""
+    xcom_push(context, CONSOLE_URL_KEY, url)
 
 
 def delete_allowing_missing(

@@ -67,3 +67,20 @@ def test_a_lost_create_answer_and_a_retry_still_leave_one_schedule(
 
     assert list(result["schedules"]) == [result["flaky"]]
     assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"dropped": 1}
+
+
+def test_a_second_dags_test_of_one_run_reattaches_instead_of_duplicating(
+    run_dag: DagRunner, dag_emulator: EmulatorControl
+) -> None:
+    today = pendulum.now("UTC").date().isoformat()
+    first = run_dag("engage_test_rerun", logical_date=today)
+
+    second = run_dag("engage_test_rerun", logical_date=today)
+
+    assert (second["push"], second["bulk"], second["sms"]) == (first["push"], first["bulk"], first["sms"])
+    assert len(second["schedules"]) == 1 + 3
+    assert dag_emulator.state()["pai"]["schedules"] == 1
+    assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"200": 4}
+    assert f"Created schedule {first['push']}" in first["_log"]
+    assert f"Re-attached to schedule {first['push']} (Rerun_push), created earlier" in second["_log"]
+    assert f"Re-attached to PAI plan {first['sms']} (Rerun_SMS)" in second["_log"]

@@ -159,3 +159,40 @@ def engage_test_retry() -> None:
 
 
 engage_test_retry()
+
+
+@dag(schedule="@daily", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False)
+def engage_test_rerun() -> None:
+    """Run twice for one date (a second `airflow dags test`): every task starts again at try 1."""
+    push = EngageLabCreateScheduleOperator(
+        task_id="push", name="Rerun_push", push=PUSH_WITHOUT_PLAN, send_at=TOMORROW_NINE_SHANGHAI
+    )
+    bulk = EngageLabCreateSchedulesOperator(
+        task_id="bulk",
+        schedules=[
+            {"name": f"Rerun_bulk_{index}", "push": PUSH_WITHOUT_PLAN, "send_at": TOMORROW_NINE_SHANGHAI}
+            for index in range(3)
+        ],
+    )
+    sms = PaiCreateScheduleOperator(
+        task_id="sms",
+        group_id="group-12345",
+        name="Rerun_SMS",
+        execute_time=TOMORROW_NINE_SHANGHAI,
+        template_code="SMS_RERUN",
+        sign_name="MyApp",
+    )
+
+    @task
+    def collect(ti: Any = None) -> None:
+        write_out(
+            push=ti.xcom_pull(task_ids="push"),
+            bulk=ti.xcom_pull(task_ids="bulk"),
+            sms=ti.xcom_pull(task_ids="sms"),
+            schedules=stored_schedules(),
+        )
+
+    [push, bulk, sms] >> collect()
+
+
+engage_test_rerun()

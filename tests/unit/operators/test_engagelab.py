@@ -225,6 +225,28 @@ def test_retry_reattaches_to_the_schedule_an_earlier_try_created(engagelab_conn:
     assert retry.xcom["console_url"].endswith(created)
 
 
+def test_running_a_finished_task_again_at_try_1_reattaches(
+    engagelab_conn: EmulatorControl, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `airflow tasks test` twice, or a second `airflow dags test` of one run: both start at try 1.
+    with caplog.at_level(logging.INFO):
+        created = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn()})
+        first_log = caplog.text + capsys.readouterr().out
+        caplog.clear()
+        again = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn()})
+        second_log = caplog.text + capsys.readouterr().out
+
+    assert again == created
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 1
+    assert service_requests(engagelab_conn)["POST /v4/schedules"] == {"200": 1}
+    assert f"Created schedule {created} (Spring_sale) with idempotency key af-" in first_log
+    assert "Re-attached" not in first_log
+    assert f"Re-attached to schedule {created} (Spring_sale), created earlier with idempotency key af-" in (
+        second_log
+    )
+    assert "Created schedule" not in second_log
+
+
 def test_a_chosen_idempotency_key_also_reattaches(engagelab_conn: EmulatorControl) -> None:
     first = create_op(send_at=tomorrow_at(9), idempotency_key="campaign_2026_11").execute(
         {"ti": TaskInstanceStandIn()}
@@ -258,6 +280,24 @@ def test_another_run_creates_its_own_schedule(engagelab_conn: EmulatorControl) -
     second = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn(run_id="b", try_number=2)})
 
     assert first != second
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 2
+
+
+def test_a_run_replaced_for_the_same_logical_date_reattaches(engagelab_conn: EmulatorControl) -> None:
+    # `airflow dags test DAG DATE` run again replaces the run of DATE with one of a new run id.
+    date = pendulum.datetime(2026, 11, 23, tz="UTC")
+    first = create_op(send_at=tomorrow_at(9)).execute(
+        {"ti": TaskInstanceStandIn(run_id="manual__first"), "logical_date": date}
+    )
+    again = create_op(send_at=tomorrow_at(9)).execute(
+        {"ti": TaskInstanceStandIn(run_id="manual__again"), "logical_date": date.in_timezone("Asia/Tokyo")}
+    )
+    other_date = create_op(send_at=tomorrow_at(9)).execute(
+        {"ti": TaskInstanceStandIn(run_id="manual__again"), "logical_date": date.add(days=1)}
+    )
+
+    assert again == first
+    assert other_date != first
     assert engagelab_conn.state()["engagelab"]["schedules"] == 2
 
 
@@ -372,6 +412,34 @@ def test_bulk_retry_matches_items_by_content_not_position(engagelab_conn: Emulat
 
     assert again == list(reversed(first))
     assert engagelab_conn.state()["engagelab"]["schedules"] == 6
+
+
+def test_bulk_run_again_at_try_1_creates_nothing_and_lists_once(engagelab_conn: EmulatorControl) -> None:
+    items = segment_items(8)
+    first = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute(
+        {"ti": TaskInstanceStandIn(task_id="bulk")}
+    )
+    listed_before = service_requests(engagelab_conn)["GET /v4/schedules"]["200"]
+
+    again = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute(
+        {"ti": TaskInstanceStandIn(task_id="bulk")}
+    )
+
+    assert again == first
+    requests_seen = service_requests(engagelab_conn)
+    assert requests_seen["POST /v4/schedules"] == {"200": 8}
+    assert requests_seen["GET /v4/schedules"]["200"] == listed_before + 1  # one listing for all 8
+
+
+def test_bulk_refuses_two_items_with_the_same_chosen_key(engagelab_conn: EmulatorControl, ti) -> None:
+    items = [{**item, "idempotency_key": "segment"} for item in segment_items(3)]
+
+    with pytest.raises(
+        AirflowFailException, match=r"schedules\[1\]\.idempotency_key: 'segment' is also schedules\[0\]'s"
+    ):
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
 
 
 def test_bulk_lost_answers_are_resolved_without_duplicates(engagelab_conn: EmulatorControl, ti) -> None:

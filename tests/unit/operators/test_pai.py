@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pendulum
@@ -106,6 +107,34 @@ def test_retry_reattaches_to_the_plan_an_earlier_try_created(roa: EmulatorContro
 
     assert again == first
     assert roa.state()["pai"]["schedules"] == 1
+
+
+def test_running_a_finished_task_again_at_try_1_reattaches_on_roa(
+    roa: EmulatorControl, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with caplog.at_level(logging.INFO):
+        first = create_op(execute_time=tomorrow_nine_utc8()).execute({"ti": TaskInstanceStandIn()})
+        first_log = caplog.text + capsys.readouterr().out
+        caplog.clear()
+        again = create_op(execute_time=tomorrow_nine_utc8()).execute({"ti": TaskInstanceStandIn()})
+        second_log = caplog.text + capsys.readouterr().out
+
+    assert again == first
+    assert roa.state()["pai"]["schedules"] == 1
+    assert f"Created PAI plan {first} (DailyReminder)" in first_log
+    assert f"Re-attached to PAI plan {first} (DailyReminder), created earlier in this DAG run" in second_log
+    assert "Created PAI plan" not in second_log
+
+
+def test_mapped_tasks_sharing_a_name_each_create_their_plan(roa: EmulatorControl) -> None:
+    nine = tomorrow_nine_utc8()
+    ids = [
+        create_op(execute_time=nine.add(hours=index)).execute({"ti": TaskInstanceStandIn(map_index=index)})
+        for index in range(3)
+    ]
+
+    assert len(set(ids)) == 3
+    assert roa.state()["pai"]["schedules"] == 3
 
 
 def test_retry_does_not_take_a_plan_of_the_same_name_for_another_group(roa: EmulatorControl) -> None:
