@@ -89,29 +89,34 @@ def _schedule_body(spec: Mapping[str, Any], *, site_tz: str) -> dict[str, Any]:
         raise InvalidFieldError(
             unknown[0], f"is not an argument of a schedule; known: {', '.join(sorted(ITEM_KEYS))}"
         )
-    trigger = schedules.build_trigger(
-        trigger=spec.get("trigger"),
-        send_at=spec.get("send_at"),
-        start=spec.get("start"),
-        end=spec.get("end"),
-        time=spec.get("time"),
-        time_unit=spec.get("time_unit"),
-        point=spec.get("point"),
-        zone_type=spec.get("zone_type", timing.ZONE_TYPE_SITE),
-        site_tz=site_tz,
-    )
-    body = {"name": spec.get("name"), "enabled": True, "trigger": trigger, "push": spec.get("push")}
-    validation.check_schedule(body, creating=True, site_tz=site_tz)
+    with schedules.fields_as_written(spec):
+        trigger = schedules.build_trigger(
+            trigger=spec.get("trigger"),
+            send_at=spec.get("send_at"),
+            start=spec.get("start"),
+            end=spec.get("end"),
+            time=spec.get("time"),
+            time_unit=spec.get("time_unit"),
+            point=spec.get("point"),
+            zone_type=spec.get("zone_type", timing.ZONE_TYPE_SITE),
+            site_tz=site_tz,
+        )
+        body = {"name": spec.get("name"), "enabled": True, "trigger": trigger, "push": spec.get("push")}
+        validation.check_schedule(body, creating=True, site_tz=site_tz)
     return body
 
 
-def _check_due(body: Mapping[str, Any], *, site_tz: str, now: pendulum.DateTime) -> None:
+def _check_due(
+    spec: Mapping[str, Any], body: Mapping[str, Any], *, site_tz: str, now: pendulum.DateTime
+) -> None:
     """The rules against the clock (not in the past, at most a year ahead), before anything is sent.
 
     Checked before looking for an earlier create too: a schedule whose time has passed has fired
     and expired, and the service lists unexpired schedules only, so no look could find it.
+    ``spec`` is what the author wrote, for naming the argument a refusal is about.
     """
-    timing.validate_trigger(body["trigger"], site_tz=site_tz, now=now)
+    with schedules.fields_as_written(spec):
+        timing.validate_trigger(body["trigger"], site_tz=site_tz, now=now)
 
 
 @contextmanager
@@ -227,7 +232,7 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         with refuse_bad_input():
             body = _schedule_body(self._spec(), site_tz=site_tz)
         with _clock_rules(retry=is_retry(context)):
-            _check_due(body, site_tz=site_tz, now=now)
+            _check_due(self._spec(), body, site_tz=site_tz, now=now)
         key = self.idempotency_key or task_key(context)
         outcome = create_once(
             [key],
@@ -408,7 +413,7 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             self._each_item(
                 range(len(items)),
                 len(items),
-                lambda index: _check_due(bodies[index], site_tz=site_tz, now=now),
+                lambda index: _check_due(items[index], bodies[index], site_tz=site_tz, now=now),
             )
         index_of = {key: index for index, key in enumerate(keys)}
         outcomes = create_once(

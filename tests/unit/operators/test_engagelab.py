@@ -145,23 +145,27 @@ BAD_INPUT = [
         {"push": {**PUSH, "body": {"notification": {"alert": "x"}}}, "send_at": tomorrow_at(9)},
         "push.body.platform",
     ),
-    ({"send_at": "2030-2-15 13:16:59"}, "trigger.single.time"),
-    ({"send_at": dt.datetime(2030, 1, 1, 9)}, "trigger.single.time"),  # naive
-    ({"send_at": "yesterday"}, "trigger.single.time"),
-    ({"send_at": pendulum.now("UTC").subtract(hours=1)}, "trigger.single.time"),  # in the past
-    ({"send_at": pendulum.now("UTC").add(years=1, days=2)}, "trigger.single.time"),  # > 1 year ahead
-    ({"send_at": tomorrow_at(9), "zone_type": 3}, "trigger.single.zone_type"),
+    # A refusal names the argument the DAG author wrote, not the API path it became.
+    ({"send_at": "2030-2-15 13:16:59"}, "send_at"),
+    ({"send_at": dt.datetime(2030, 1, 1, 9)}, "send_at"),  # naive
+    ({"send_at": "yesterday"}, "send_at"),
+    ({"send_at": pendulum.now("UTC").subtract(hours=1)}, "send_at"),  # in the past
+    ({"send_at": pendulum.now("UTC").add(years=1, days=2)}, "send_at"),  # > 1 year ahead
+    ({"send_at": tomorrow_at(9), "zone_type": 3}, "zone_type"),
     ({"trigger": {"single": {"time": "2030-01-01 09:00:00"}, "periodical": {}}}, "trigger"),
+    ({"trigger": {"single": {"time": "2030-1-1 09:00:00"}}}, "trigger.single.time"),  # the API's own dict
+    ({"trigger": {"single": {"time": tomorrow_at(9)}}, "zone_type": 3}, "zone_type"),
+    ({"trigger": {"single": {"time": tomorrow_at(9), "zone_type": 3}}}, "trigger.single.zone_type"),
     ({"send_at": tomorrow_at(9), "time": "09:00:00"}, "trigger"),
     ({}, "trigger"),
     ({"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "09:00"}, "time_unit"),
     (
         {"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "24:00:00", "time_unit": "day"},
-        "trigger.periodical.time",
+        "time",
     ),
     (
         {"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "09:00:00", "time_unit": "hour"},
-        "trigger.periodical.time_unit",
+        "time_unit",
     ),
     (
         {
@@ -171,7 +175,7 @@ BAD_INPUT = [
             "time_unit": "week",
             "point": ["MON", "FUN"],
         },
-        "trigger.periodical.point[1]",
+        "point[1]",
     ),
     (
         {
@@ -180,7 +184,7 @@ BAD_INPUT = [
             "time": "09:00:00",
             "time_unit": "day",
         },
-        "trigger.periodical.end",
+        "end",
     ),
     (
         {
@@ -189,7 +193,36 @@ BAD_INPUT = [
             "time": "09:00:00",
             "time_unit": "day",
         },
-        "trigger.periodical.end",
+        "end",
+    ),
+    (
+        {
+            "start": "2030-1-1 00:00:00",
+            "end": tomorrow_at(0).add(days=3),
+            "time": "09:00:00",
+            "time_unit": "day",
+        },
+        "start",
+    ),
+    (
+        {
+            "start": tomorrow_at(0),
+            "end": tomorrow_at(0).add(days=1),
+            "time": "09:00:00",
+            "time_unit": "month",
+            "point": ["31"] if tomorrow_at(0).day < 30 else ["01"],
+        },
+        "start/end/time/time_unit/point",
+    ),
+    (
+        {
+            "start": tomorrow_at(0),
+            "end": tomorrow_at(0).add(days=3),
+            "time": "09:00:00",
+            "time_unit": "day",
+            "zone_type": 0,
+        },
+        "zone_type",
     ),
 ]
 
@@ -483,7 +516,7 @@ def test_bulk_checks_every_item_before_sending_anything(engagelab_conn: Emulator
     items[1]["send_at"] = "2030-1-1 09:00:00"
     items[3]["push"] = {**PUSH, "body": {"platform": "android"}}
 
-    with pytest.raises(AirflowFailException, match=r"schedules\[1\]\.trigger\.single\.time") as failed:
+    with pytest.raises(AirflowFailException, match=r"schedules\[1\]\.send_at: ") as failed:
         EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
 
     assert "2 of 5 schedules are invalid" in str(failed.value)
