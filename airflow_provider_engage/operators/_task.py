@@ -1,8 +1,10 @@
-"""What every operator of this provider does with its task instance and its input.
+"""What every operator of this provider does with its task instance, its input and its failures.
 
-Bad input fails at once (a retry would meet the same refusal); the idempotency key comes from
-the task instance, so every try of one task in one run shares it; XCom is pushed only inside a
-run (``execute()`` called directly, as in tests, has no task instance).
+Bad input, and a refusal of the service that no retry can change (bad credentials, a time in the
+past), fail the task at once with ``AirflowFailException``; transient failures (throttling, server
+errors, no answer) stay retryable. The idempotency key comes from the task instance, so every try
+of one task in one run shares it; XCom is pushed only inside a run (``execute()`` called
+directly, as in tests, has no task instance).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from airflow_provider_engage.links import CONSOLE_URL_KEY
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import BaseOperator, Context
 
+    from airflow_provider_engage.service_errors import EngageServiceError
+
 
 @contextmanager
 def refuse_bad_input() -> Iterator[None]:
@@ -30,6 +34,32 @@ def refuse_bad_input() -> Iterator[None]:
         yield
     except InvalidFieldError as err:
         raise AirflowFailException(f"Invalid input, nothing was sent: {err}") from err
+
+
+@contextmanager
+def fail_on_refusal() -> Iterator[None]:
+    """A refusal no retry can change fails the task at once; a transient failure stays retryable.
+
+    ``transient`` is the retry policy's judgement of the failure (429, 5xx, 28203, no answer);
+    anything else (401, 28101 bad credentials, 28100 a rule of the service) would be refused the
+    same way on every try. The service's error is the cause, and its text (vendor code, message,
+    request id) is kept in the failure.
+    """
+    from airflow_provider_engage.service_errors import EngageServiceError
+
+    try:
+        yield
+    except EngageServiceError as err:
+        if err.transient:
+            raise
+        raise refusal(err) from err
+
+
+def refusal(err: EngageServiceError) -> AirflowFailException:
+    """The task failure for a refusal no retry can change, keeping the vendor's code and words."""
+    return AirflowFailException(
+        f"{err} (no retry can change this refusal, so the task fails without retrying)"
+    )
 
 
 def task_key(context: Context) -> str:
@@ -81,11 +111,12 @@ def delete_allowing_missing(
     with refuse_bad_input():
         if not schedule_id:
             raise InvalidFieldError("schedule_id", "is required")
-    try:
-        delete(schedule_id)
-    except not_found:
-        if not missing_ok:
-            raise
-        log_info("%s %s does not exist (already deleted, or expired); nothing to do", what, schedule_id)
-        return
+    with fail_on_refusal():
+        try:
+            delete(schedule_id)
+        except not_found:
+            if not missing_ok:
+                raise
+            log_info("%s %s does not exist (already deleted, or expired); nothing to do", what, schedule_id)
+            return
     log_info("Deleted %s %s", what, schedule_id)

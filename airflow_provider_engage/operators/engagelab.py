@@ -25,6 +25,7 @@ from airflow_provider_engage.links import EngageLabScheduleLink, engagelab_conso
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
 from airflow_provider_engage.operators._task import (
     delete_allowing_missing,
+    fail_on_refusal,
     is_retry,
     publish_console_url,
     refuse_bad_input,
@@ -226,51 +227,52 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         return {name: getattr(self, name) for name in names}
 
     def execute(self, context: Context) -> str:
-        hook = _engagelab_hook(self.engagelab_conn_id)
-        site_tz = hook.site_timezone
-        now = pendulum.now("UTC")
-        with refuse_bad_input():
-            body = _schedule_body(self._spec(), site_tz=site_tz)
-        with _clock_rules(retry=is_retry(context)):
-            _check_due(self._spec(), body, site_tz=site_tz, now=now)
-        key = self.idempotency_key or task_key(context)
-        outcome = create_once(
-            [key],
-            find=partial(_find_created, hook),
-            create=one_by_one(partial(_create_stamped, hook, body)),
-            describe=lambda key: f"schedule {body['name']!r} with idempotency key {key}",
-        )[key]
-        if outcome.error is not None:
-            raise outcome.error
-        schedule_id = str(outcome.value)
-        if outcome.created:
-            self.log.info(
-                "Created schedule %s (%s) with idempotency key %s; site time zone %s",
-                schedule_id,
-                body["name"],
-                key,
-                site_tz,
+        with fail_on_refusal():
+            hook = _engagelab_hook(self.engagelab_conn_id)
+            site_tz = hook.site_timezone
+            now = pendulum.now("UTC")
+            with refuse_bad_input():
+                body = _schedule_body(self._spec(), site_tz=site_tz)
+            with _clock_rules(retry=is_retry(context)):
+                _check_due(self._spec(), body, site_tz=site_tz, now=now)
+            key = self.idempotency_key or task_key(context)
+            outcome = create_once(
+                [key],
+                find=partial(_find_created, hook),
+                create=one_by_one(partial(_create_stamped, hook, body)),
+                describe=lambda key: f"schedule {body['name']!r} with idempotency key {key}",
+            )[key]
+            if outcome.error is not None:
+                raise outcome.error
+            schedule_id = str(outcome.value)
+            if outcome.created:
+                self.log.info(
+                    "Created schedule %s (%s) with idempotency key %s; site time zone %s",
+                    schedule_id,
+                    body["name"],
+                    key,
+                    site_tz,
+                )
+            else:
+                self.log.info(
+                    "Re-attached to schedule %s (%s), created earlier with idempotency key %s",
+                    schedule_id,
+                    body["name"],
+                    key,
+                )
+            publish_console_url(self, context, engagelab_console_url(hook.base_url, schedule_id))
+            upcoming = schedules.occurrences_for_xcom(
+                body["trigger"], site_tz=site_tz, after=now, limit=self.preview_count
             )
-        else:
-            self.log.info(
-                "Re-attached to schedule %s (%s), created earlier with idempotency key %s",
-                schedule_id,
-                body["name"],
-                key,
-            )
-        publish_console_url(self, context, engagelab_console_url(hook.base_url, schedule_id))
-        upcoming = schedules.occurrences_for_xcom(
-            body["trigger"], site_tz=site_tz, after=now, limit=self.preview_count
-        )
-        for occurrence in upcoming[:3]:
-            self.log.info(
-                "Fires at %s (wall clock) = %s .. %s UTC",
-                occurrence["wall_time"],
-                occurrence["earliest"],
-                occurrence["latest"],
-            )
-        xcom_push(context, NEXT_OCCURRENCES_KEY, upcoming)
-        return schedule_id
+            for occurrence in upcoming[:3]:
+                self.log.info(
+                    "Fires at %s (wall clock) = %s .. %s UTC",
+                    occurrence["wall_time"],
+                    occurrence["earliest"],
+                    occurrence["latest"],
+                )
+            xcom_push(context, NEXT_OCCURRENCES_KEY, upcoming)
+            return schedule_id
 
 
 class _Progress:
@@ -391,59 +393,55 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         return keys
 
     def execute(self, context: Context) -> list[str]:
-        from airflow_provider_engage.ratelimit import RateLimiter
+        with fail_on_refusal():
+            from airflow_provider_engage.ratelimit import RateLimiter
 
-        items = list(self.schedules or [])
-        # The limiter sits in the hook's transport, so retries (after a 429 or 503) wait their turn too.
-        limiter = RateLimiter(self.requests_per_second)
-        hook = _engagelab_hook(self.engagelab_conn_id, max_connections=self.max_workers, rate_limiter=limiter)
-        site_tz = hook.site_timezone
-        now = pendulum.now("UTC")
+            items = list(self.schedules or [])
+            # The limiter sits in the hook's transport, so retries (after a 429 or 503) wait their turn too.
+            limiter = RateLimiter(self.requests_per_second)
+            hook = _engagelab_hook(
+                self.engagelab_conn_id, max_connections=self.max_workers, rate_limiter=limiter
+            )
+            site_tz = hook.site_timezone
+            now = pendulum.now("UTC")
 
-        def body_of(index: int) -> dict[str, Any]:
-            item = items[index]
-            if not isinstance(item, Mapping):
-                raise InvalidFieldError("", f"must be an object, got {type(item).__name__}")
-            return _schedule_body(item, site_tz=site_tz)
+            def body_of(index: int) -> dict[str, Any]:
+                item = items[index]
+                if not isinstance(item, Mapping):
+                    raise InvalidFieldError("", f"must be an object, got {type(item).__name__}")
+                return _schedule_body(item, site_tz=site_tz)
 
-        with refuse_bad_input():
-            bodies = self._each_item(range(len(items)), len(items), body_of)
-            keys = self._keys(items, task_key(context))
-        with _clock_rules(retry=is_retry(context)):
-            self._each_item(
-                range(len(items)),
+            with refuse_bad_input():
+                bodies = self._each_item(range(len(items)), len(items), body_of)
+                keys = self._keys(items, task_key(context))
+            with _clock_rules(retry=is_retry(context)):
+                self._each_item(
+                    range(len(items)),
+                    len(items),
+                    lambda index: _check_due(items[index], bodies[index], site_tz=site_tz, now=now),
+                )
+            index_of = {key: index for index, key in enumerate(keys)}
+            outcomes = create_once(
+                keys,
+                find=partial(_find_created, hook),
+                create=lambda todo: self._create_all(hook, [index_of[key] for key in todo], bodies, keys),
+                describe=lambda key: f"schedules[{index_of[key]}] with idempotency key {key}",
+            )
+            ids = [None if outcomes[key].value is None else str(outcomes[key].value) for key in keys]
+            xcom_push(context, "schedule_ids", ids)
+            errors = {i: error for i, key in enumerate(keys) if (error := outcomes[key].error) is not None}
+            created = sum(outcome.created for outcome in outcomes.values())
+            self.log.info(
+                "Of %d schedules: %d created now, %d re-attached (created earlier with the same idempotency "
+                "keys), %d not created",
                 len(items),
-                lambda index: _check_due(items[index], bodies[index], site_tz=site_tz, now=now),
+                created,
+                len(items) - created - len(errors),
+                len(errors),
             )
-        index_of = {key: index for index, key in enumerate(keys)}
-        outcomes = create_once(
-            keys,
-            find=partial(_find_created, hook),
-            create=lambda todo: self._create_all(hook, [index_of[key] for key in todo], bodies, keys),
-            describe=lambda key: f"schedules[{index_of[key]}] with idempotency key {key}",
-        )
-        ids = [None if outcomes[key].value is None else str(outcomes[key].value) for key in keys]
-        xcom_push(context, "schedule_ids", ids)
-        errors = {index: outcomes[key].error for index, key in enumerate(keys) if outcomes[key].error}
-        created = sum(outcome.created for outcome in outcomes.values())
-        self.log.info(
-            "Of %d schedules: %d created now, %d re-attached (created earlier with the same idempotency "
-            "keys), %d not created",
-            len(items),
-            created,
-            len(items) - created - len(errors),
-            len(errors),
-        )
-        if errors:
-            lines = [
-                f"schedules[{index}] ({items[index].get('name')!r}): {errors[index]}"
-                for index in sorted(errors)
-            ]
-            raise AirflowException(
-                f"{len(errors)} of {len(items)} schedules were not created (a retry creates only these): "
-                + "; ".join(lines[:20])
-            )
-        return [str(schedule_id) for schedule_id in ids]
+            if errors:
+                raise _bulk_failure(items, errors)
+            return [str(schedule_id) for schedule_id in ids]
 
     def _create_all(
         self,
@@ -475,6 +473,25 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
                     results[key] = err
                 progress.tick(ok=not isinstance(results[key], EngageServiceError))
         return results
+
+
+def _bulk_failure(items: Sequence[Mapping[str, Any]], errors: Mapping[int, Exception]) -> AirflowException:
+    """The failure of a bulk task that left ``errors``; retryable unless every one is a final refusal."""
+    from airflow_provider_engage.service_errors import EngageServiceError
+
+    lines = [
+        f"schedules[{index}] ({items[index].get('name')!r}): {errors[index]}" for index in sorted(errors)
+    ]
+    listed = "; ".join(lines[:20]) + (f" (and {len(lines) - 20} more)" if len(lines) > 20 else "")
+    if all(isinstance(err, EngageServiceError) and not err.transient for err in errors.values()):
+        return AirflowFailException(
+            f"{len(errors)} of {len(items)} schedules were not created: the service refused them and no "
+            f"retry can change that, so the task fails without retrying (once fixed, running it again "
+            f"creates only these): {listed}"
+        )
+    return AirflowException(
+        f"{len(errors)} of {len(items)} schedules were not created (a retry creates only these): {listed}"
+    )
 
 
 class EngageLabUpdateScheduleOperator(BaseOperator):
@@ -525,37 +542,38 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
         self.engagelab_conn_id = engagelab_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_engage.service_errors import EngageLabNotFoundError
+        with fail_on_refusal():
+            from airflow_provider_engage.service_errors import EngageLabNotFoundError
 
-        changes = {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
-        with refuse_bad_input():
-            if not self.schedule_id:
-                raise InvalidFieldError("schedule_id", "is required")
-            schedules.check_update(changes, mode=self.mode)
-        hook = _engagelab_hook(self.engagelab_conn_id)
-        site_tz = hook.site_timezone
-        now = pendulum.now("UTC")
-        try:
-            current = hook.get_schedule(self.schedule_id)
-        except EngageLabNotFoundError as err:
-            raise AirflowFailException(
-                f"Schedule {self.schedule_id} does not exist (deleted, or expired after its last "
-                f"firing): {err}"
-            ) from err
-        publish_console_url(self, context, engagelab_console_url(hook.base_url, self.schedule_id))
-        with refuse_bad_input():
-            if timing.schedule_is_expired(current.get("trigger") or {}, site_tz=site_tz, now=now):
-                raise InvalidFieldError(
-                    "schedule_id",
-                    f"schedule {self.schedule_id} has expired; the service refuses to update it",
-                )
-            body = schedules.updated_schedule(current, changes, mode=self.mode, site_tz=site_tz)
-            validation.check_schedule(body, creating=False, site_tz=site_tz, now=now)
-        hook.update_schedule(self.schedule_id, body)
-        self.log.info(
-            "Updated schedule %s (%s mode, enabled=%s)", self.schedule_id, self.mode, body["enabled"]
-        )
-        return {"schedule_id": self.schedule_id, **body}
+            changes = {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
+            with refuse_bad_input():
+                if not self.schedule_id:
+                    raise InvalidFieldError("schedule_id", "is required")
+                schedules.check_update(changes, mode=self.mode)
+            hook = _engagelab_hook(self.engagelab_conn_id)
+            site_tz = hook.site_timezone
+            now = pendulum.now("UTC")
+            try:
+                current = hook.get_schedule(self.schedule_id)
+            except EngageLabNotFoundError as err:
+                raise AirflowFailException(
+                    f"Schedule {self.schedule_id} does not exist (deleted, or expired after its last "
+                    f"firing): {err}"
+                ) from err
+            publish_console_url(self, context, engagelab_console_url(hook.base_url, self.schedule_id))
+            with refuse_bad_input():
+                if timing.schedule_is_expired(current.get("trigger") or {}, site_tz=site_tz, now=now):
+                    raise InvalidFieldError(
+                        "schedule_id",
+                        f"schedule {self.schedule_id} has expired; the service refuses to update it",
+                    )
+                body = schedules.updated_schedule(current, changes, mode=self.mode, site_tz=site_tz)
+                validation.check_schedule(body, creating=False, site_tz=site_tz, now=now)
+            hook.update_schedule(self.schedule_id, body)
+            self.log.info(
+                "Updated schedule %s (%s mode, enabled=%s)", self.schedule_id, self.mode, body["enabled"]
+            )
+            return {"schedule_id": self.schedule_id, **body}
 
 
 class EngageLabDeleteScheduleOperator(BaseOperator):
@@ -624,11 +642,12 @@ class EngageLabUpsertPushPlanOperator(BaseOperator):
         self.engagelab_conn_id = engagelab_conn_id
 
     def execute(self, context: Context) -> str:
-        with refuse_bad_input():
-            validation.check_plan_id(self.plan_id)
-            validation.check_plan_description(self.plan_description)
-        hook = _engagelab_hook(self.engagelab_conn_id)
-        answer = hook.upsert_push_plan(self.plan_id, self.plan_description)
-        plan_id = str(answer.get("plan_id") or self.plan_id)
-        self.log.info("Push plan %s is in place", plan_id)
-        return plan_id
+        with fail_on_refusal():
+            with refuse_bad_input():
+                validation.check_plan_id(self.plan_id)
+                validation.check_plan_description(self.plan_description)
+            hook = _engagelab_hook(self.engagelab_conn_id)
+            answer = hook.upsert_push_plan(self.plan_id, self.plan_description)
+            plan_id = str(answer.get("plan_id") or self.plan_id)
+            self.log.info("Push plan %s is in place", plan_id)
+            return plan_id

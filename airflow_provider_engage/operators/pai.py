@@ -23,6 +23,7 @@ from airflow_provider_engage.links import PaiScheduleLink, pai_console_url
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
 from airflow_provider_engage.operators._task import (
     delete_allowing_missing,
+    fail_on_refusal,
     publish_console_url,
     refuse_bad_input,
     xcom_push,
@@ -145,48 +146,50 @@ class PaiCreateScheduleOperator(BaseOperator):
         return fields
 
     def execute(self, context: Context) -> str:
-        hook = _pai_hook(self.pai_engagement_conn_id)
-        with refuse_bad_input():
-            fields = {name: value for name, value in self._fields().items() if value is not None}
-            validation.check_pai_schedule(
-                {pai_spec.API_NAMES[name]: value for name, value in fields.items()}, names=pai_spec.KEYWORDS
-            )
-        created_after = _run_started(context)
-        roa = hook.api_style == "roa"
-
-        def find(keys: Collection[str]) -> dict[str, dict[str, Any]]:
-            earlier = self._earlier_create(hook, fields, created_after)
-            return dict.fromkeys(keys, earlier) if earlier else {}
-
-        def create(_key: str) -> dict[str, Any]:
+        with fail_on_refusal():
+            hook = _pai_hook(self.pai_engagement_conn_id)
             with refuse_bad_input():
-                return hook.create_schedule(**fields)
+                fields = {name: value for name, value in self._fields().items() if value is not None}
+                validation.check_pai_schedule(
+                    {pai_spec.API_NAMES[name]: value for name, value in fields.items()},
+                    names=pai_spec.KEYWORDS,
+                )
+            created_after = _run_started(context)
+            roa = hook.api_style == "roa"
 
-        outcome = create_once(
-            [_PLAN],
-            find=find if roa else None,
-            create=one_by_one(create),
-            describe=lambda _key: f"PAI plan {self.name!r}",
-            cannot_look="the gateway style has no read endpoint to look for it",
-        )[_PLAN]
-        if outcome.error is not None:
-            raise outcome.error
-        data = outcome.value or {}
-        schedule_id = str(data["Id"])
-        if outcome.created:
-            self.log.info("Created PAI plan %s (%s)", schedule_id, self.name)
-        else:
-            self.log.info(
-                "Re-attached to PAI plan %s (%s), created earlier in this DAG run with the same Name, %s",
-                schedule_id,
-                self.name,
-                ", ".join(sorted(_identity(fields))),
-            )
-        publish_console_url(self, context, pai_console_url(hook.base_url, schedule_id))
-        upcoming = self._next_sendings(self._fields())
-        xcom_push(context, NEXT_SENDINGS_KEY, upcoming)
-        self.log.info("Next sendings of PAI plan %s (UTC+8): %s", schedule_id, upcoming[:3])
-        return schedule_id
+            def find(keys: Collection[str]) -> dict[str, dict[str, Any]]:
+                earlier = self._earlier_create(hook, fields, created_after)
+                return dict.fromkeys(keys, earlier) if earlier else {}
+
+            def create(_key: str) -> dict[str, Any]:
+                with refuse_bad_input():
+                    return hook.create_schedule(**fields)
+
+            outcome = create_once(
+                [_PLAN],
+                find=find if roa else None,
+                create=one_by_one(create),
+                describe=lambda _key: f"PAI plan {self.name!r}",
+                cannot_look="the gateway style has no read endpoint to look for it",
+            )[_PLAN]
+            if outcome.error is not None:
+                raise outcome.error
+            data = outcome.value or {}
+            schedule_id = str(data["Id"])
+            if outcome.created:
+                self.log.info("Created PAI plan %s (%s)", schedule_id, self.name)
+            else:
+                self.log.info(
+                    "Re-attached to PAI plan %s (%s), created earlier in this DAG run with the same Name, %s",
+                    schedule_id,
+                    self.name,
+                    ", ".join(sorted(_identity(fields))),
+                )
+            publish_console_url(self, context, pai_console_url(hook.base_url, schedule_id))
+            upcoming = self._next_sendings(self._fields())
+            xcom_push(context, NEXT_SENDINGS_KEY, upcoming)
+            self.log.info("Next sendings of PAI plan %s (UTC+8): %s", schedule_id, upcoming[:3])
+            return schedule_id
 
     def _next_sendings(self, fields: dict[str, Any]) -> list[str]:
         """The plan's next sending instants (ISO-8601, UTC+8), for XCom and the log."""

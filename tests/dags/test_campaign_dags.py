@@ -84,3 +84,18 @@ def test_a_second_dags_test_of_one_run_reattaches_instead_of_duplicating(
     assert f"Created schedule {first['push']}" in first["_log"]
     assert f"Re-attached to schedule {first['push']} (Rerun_push), created earlier" in second["_log"]
     assert f"Re-attached to PAI plan {first['sms']} (Rerun_SMS)" in second["_log"]
+
+
+def test_refusals_no_retry_can_change_are_not_retried(
+    run_dag: DagRunner, dag_emulator: EmulatorControl
+) -> None:
+    dag_emulator.faults(
+        [{"kind": "status", "probability": 1.0, "method": "POST", "status": 400, "code": 28100}]
+    )
+
+    result = run_dag("engage_test_refused")
+
+    log = result["_log"]
+    assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"400": 1}  # retries=2, one try
+    assert log.count("Invalid input, nothing was sent: send_at: ") == 1
+    assert "no retry can change this refusal" in log

@@ -196,3 +196,29 @@ def engage_test_rerun() -> None:
 
 
 engage_test_rerun()
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False)
+def engage_test_refused() -> None:
+    """Tasks with retries that no retry could help: bad input, and a refusal of the service."""
+    retrying = {"retries": 2, "retry_delay": dt.timedelta(seconds=0)}
+    bad_input = EngageLabCreateScheduleOperator(
+        task_id="bad_input", name="Bad_input", push=PUSH_WITHOUT_PLAN, send_at="not a time", **retrying
+    )
+    refused = EngageLabCreateScheduleOperator(
+        task_id="refused", name="Refused", push=PUSH_WITHOUT_PLAN, send_at=TOMORROW_NINE_SHANGHAI, **retrying
+    )
+
+    @task(trigger_rule="all_done")
+    def collect(ti: Any = None) -> None:
+        write_out(
+            links={
+                task_id: ti.xcom_pull(task_ids=task_id, key="_link_EngageLabScheduleLink")
+                for task_id in ("bad_input", "refused")
+            }
+        )
+
+    [bad_input, refused] >> collect()
+
+
+engage_test_refused()

@@ -358,6 +358,69 @@ def test_user_request_id_is_kept_and_the_key_goes_to_custom_args(engagelab_conn:
     assert schedule["push"]["custom_args"][IDEMPOTENCY_MARKER].startswith("af-")
 
 
+# --- create: what a retry can and cannot change --------------------------------------------------
+
+
+def test_a_refusal_of_the_service_fails_without_retry_keeping_its_code(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    engagelab_conn.faults([{"kind": "status", "next": 1, "method": "POST", "status": 400, "code": 28100}])
+
+    with pytest.raises(AirflowFailException, match="code 28100") as failed:
+        create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    assert failed.value.__cause__.vendor_code == 28100
+    assert "no retry can change this refusal" in str(failed.value)
+
+
+def test_bad_credentials_fail_without_retry(emulator: EmulatorControl, monkeypatch, ti) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ENGAGELAB_DEFAULT", connection(emulator.base_url, password="wrong-secret")
+    )
+
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        EngageLabUpsertPushPlanOperator(task_id="plan", plan_id="p_1", plan_description="x").execute(
+            {"ti": ti}
+        )
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="any").execute({"ti": ti})
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        update_op(schedule_id="any", enabled=False).execute({"ti": ti})
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=segment_items(2)).execute({"ti": ti})
+
+
+def test_a_transient_failure_stays_retryable(engagelab_conn: EmulatorControl, ti) -> None:
+    # More 503s than the hook's own retries (2 in tests): Airflow's retry of the task may still succeed.
+    engagelab_conn.faults([{"kind": "status", "next": 10, "method": "GET", "status": 503}])
+
+    with pytest.raises(AirflowException, match="HTTP 503") as failed:
+        create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    assert not isinstance(failed.value, AirflowFailException)
+    assert "POST /v4/schedules" not in service_requests(engagelab_conn)
+
+
+def test_a_bulk_task_with_a_transient_failure_among_refusals_stays_retryable(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    engagelab_conn.faults(
+        [
+            {"kind": "status", "next": 1, "method": "POST", "status": 400, "code": 28100},
+            {"kind": "status", "next": 3, "method": "POST", "status": 503},  # the hook retries twice
+        ]
+    )
+
+    with pytest.raises(AirflowException, match="2 of 4 schedules were not created") as failed:
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=segment_items(4), max_workers=1).execute(
+            {"ti": ti}
+        )
+
+    assert not isinstance(failed.value, AirflowFailException)
+
+
 # --- bulk -----------------------------------------------------------------------------------------
 
 
@@ -420,6 +483,7 @@ def test_bulk_retry_creates_only_what_is_missing(engagelab_conn: EmulatorControl
         )
 
     assert "28100" in str(failed.value)
+    assert isinstance(failed.value, AirflowFailException)  # refusals: Airflow's own retry would not help
     assert sum(schedule_id is not None for schedule_id in first.xcom["schedule_ids"]) == 9
     retry = TaskInstanceStandIn(task_id="bulk", try_number=2)
     ids = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items, max_workers=4).execute(
@@ -696,10 +760,11 @@ def test_delete_of_a_missing_schedule_is_fine_unless_asked_otherwise(
 ) -> None:
     EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="gone").execute({"ti": ti})
 
-    with pytest.raises(EngageLabNotFoundError):
+    with pytest.raises(AirflowFailException, match="code 28104") as failed:  # no retry finds it either
         EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="gone", missing_ok=False).execute(
             {"ti": ti}
         )
+    assert isinstance(failed.value.__cause__, EngageLabNotFoundError)
 
 
 def test_upsert_push_plan_creates_then_updates(engagelab_conn: EmulatorControl, ti) -> None:
