@@ -19,7 +19,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import schedules
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.links import CONSOLE_URL_KEY
+from airflow_provider_engage.links import CONSOLE_URL_KEY, record_console_url
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import BaseOperator, Context
@@ -90,8 +90,9 @@ def xcom_push(context: Context, key: str, value: Any) -> None:
 
 
 def publish_console_url(operator: BaseOperator, context: Context, url: str) -> None:
-    """The console URL in XCom, for people, later tasks and the operator's link."""
+    """The console URL in XCom (for people and later tasks) and on the operator (for its link)."""
     xcom_push(context, CONSOLE_URL_KEY, url)
+    record_console_url(operator, url)
 
 
 def delete_allowing_missing(

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pendulum
+from airflow import __version__ as airflow_version
 
 from airflow_provider_engage.emulator.client import EmulatorControl
 from tests.dags.conftest import DagRunner
+
+AIRFLOW_3 = airflow_version.startswith("3.")
+LINK_WITHOUT_URL = "" if AIRFLOW_3 else None  # 2.11 stores no link XCom at all
 
 
 def test_campaign_dag_creates_tomorrow_nine_shanghai_from_a_utc_dag(
@@ -99,3 +103,14 @@ def test_refusals_no_retry_can_change_are_not_retried(
     assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"400": 1}  # retries=2, one try
     assert log.count("Invalid input, nothing was sent: send_at: ") == 1
     assert "no retry can change this refusal" in log
+    # Neither task published a console URL: the link is empty, and no second, misleading error.
+    assert "XCom not found" not in log
+    assert result["links"] == dict.fromkeys(("bad_input", "refused"), LINK_WITHOUT_URL)
+
+
+def test_the_link_of_a_task_that_created_is_its_console_url(run_dag: DagRunner) -> None:
+    result = run_dag("engage_test_rerun", logical_date=pendulum.now("UTC").date().isoformat())
+
+    assert result["push_url"].endswith(f"/_emulator/schedules/{result['push']}")
+    # Airflow 3 stores the link as the task ends; 2.11 computes it in the webserver only.
+    assert result["push_link"] == (result["push_url"] if AIRFLOW_3 else None)

@@ -186,6 +186,8 @@ def engage_test_rerun() -> None:
     @task
     def collect(ti: Any = None) -> None:
         write_out(
+            push_url=ti.xcom_pull(task_ids="push", key="console_url"),
+            push_link=ti.xcom_pull(task_ids="push", key="_link_EngageLabScheduleLink"),
             push=ti.xcom_pull(task_ids="push"),
             bulk=ti.xcom_pull(task_ids="bulk"),
             sms=ti.xcom_pull(task_ids="sms"),
