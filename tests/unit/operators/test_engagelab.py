@@ -392,6 +392,17 @@ def test_bad_credentials_fail_without_retry(emulator: EmulatorControl, monkeypat
         EngageLabCreateSchedulesOperator(task_id="bulk", schedules=segment_items(2)).execute({"ti": ti})
 
 
+def test_a_connection_without_the_master_secret_fails_without_retry_before_any_request(
+    emulator: EmulatorControl, monkeypatch, ti
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_ENGAGELAB_DEFAULT", connection(emulator.base_url, password=None))
+
+    with pytest.raises(AirflowFailException, match="needs the AppKey as login and the Master Secret"):
+        create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    assert service_requests(emulator) == {}
+
+
 def test_a_transient_failure_stays_retryable(engagelab_conn: EmulatorControl, ti) -> None:
     # More 503s than the hook's own retries (2 in tests): Airflow's retry of the task may still succeed.
     engagelab_conn.faults([{"kind": "status", "next": 10, "method": "GET", "status": 503}])
