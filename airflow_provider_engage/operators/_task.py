@@ -20,11 +20,10 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 from airflow_provider_engage import schedules
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import CONSOLE_URL_KEY, record_console_url
+from airflow_provider_engage.service_errors import EngageServiceError
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import BaseOperator, Context
-
-    from airflow_provider_engage.service_errors import EngageServiceError
 
 
 @contextmanager
@@ -45,21 +44,14 @@ def fail_on_refusal() -> Iterator[None]:
     same way on every try. The service's error is the cause, and its text (vendor code, message,
     request id) is kept in the failure.
     """
-    from airflow_provider_engage.service_errors import EngageServiceError
-
     try:
         yield
     except EngageServiceError as err:
         if err.transient:
             raise
-        raise refusal(err) from err
-
-
-def refusal(err: EngageServiceError) -> AirflowFailException:
-    """The task failure for a refusal no retry can change, keeping the vendor's code and words."""
-    return AirflowFailException(
-        f"{err} (no retry can change this refusal, so the task fails without retrying)"
-    )
+        raise AirflowFailException(
+            f"{err} (no retry can change this refusal, so the task fails without retrying)"
+        ) from err
 
 
 def task_key(context: Context) -> str:
