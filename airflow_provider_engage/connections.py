@@ -168,6 +168,11 @@ _TRANSPORT_FIELDS = (
     ConnField("retry_max_wait", "Retry max wait (s)", "Longest pause between tries.", "number", 30),
 )
 
+# Neither Airflow 3.3's connection form (standard fields take only hidden, title and placeholder)
+# nor 2.11's (its login and password fields are always optional) can mark a standard field
+# required, so the label and the placeholder say it.
+_ENGAGELAB_HOST = "Base URL"
+
 ENGAGELAB = ConnectionSpec(
     conn_type="engagelab",
     hook_name="EngageLab AppPush",
@@ -176,23 +181,29 @@ ENGAGELAB = ConnectionSpec(
         ConnField(
             "region",
             "Data centre",
-            "Where the app lives; picks the API base URL unless Host is set.",
+            f"Where the app lives; picks the API base URL unless {_ENGAGELAB_HOST} is set.",
             default="singapore",
             enum=tuple(ENGAGELAB_BASE_URLS),
         ),
         ConnField(
             "site_timezone",
             "Site time zone",
-            "The app's main-site zone (console setting): zone_type 1 times are read in it.",
+            "Must match the app's main-site time zone in the EngageLab console (an IANA name such as "
+            "Europe/Berlin, or +08:00): zone_type 1 times are converted to it, so a wrong zone moves "
+            "every push. Asia/Shanghai (UTC+8) unless set.",
             default="Asia/Shanghai",
         ),
         *_TRANSPORT_FIELDS,
     ),
-    relabeling={"login": "AppKey", "password": "Master Secret", "host": "Base URL"},
+    relabeling={
+        "login": "AppKey (required)",
+        "password": "Master Secret (required)",
+        "host": _ENGAGELAB_HOST,
+    },
     placeholders={
-        "login": "AppKey from the EngageLab console",
-        "password": "Master Secret from the EngageLab console",
-        "host": "Optional, e.g. http://127.0.0.1:8080 for the emulator; the region's URL otherwise",
+        "login": "Required: the AppKey from the EngageLab console (Application Settings)",
+        "password": "Required: the Master Secret from the EngageLab console",
+        "host": "Optional, e.g. http://127.0.0.1:8080 for the emulator; the data centre's URL otherwise",
     },
 )
 

@@ -1,7 +1,12 @@
 """Operator extra links: a button on the task that opens what the task created.
 
 The operator stores the URL in XCom (``console_url``) when it knows the id, before anything
-else can fail, so the link works for retries and for humans investigating a failed run.
+else can fail, so the link works for retries and for humans investigating a failed run. It also
+keeps the URL on itself: Airflow 3 asks for the link in the task's own process as the task ends
+(``airflow/sdk/execution_time/task_runner.py``, ``finalize``, which passes the running task
+instance as ``ti_key``), success or failure, and asking XCom for a URL a failed task never
+pushed logs ``XCom not found`` as an error there. Airflow 2.11 asks only in the webserver, with
+a ``TaskInstanceKey``, and reads XCom quietly (``None`` when absent).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ CONSOLE_URL_KEY = "console_url"
 ENGAGELAB_CONSOLE = "https://www.engagelab.com/console"
 PAI_CONSOLE = "https://pai.console.aliyun.com/"
 _LOOPBACK_PREFIXES = ("http://127.", "http://localhost", "http://[::1]")
+_RECORDED = "_engage_console_url"
 
 
 def engagelab_console_url(base_url: str, schedule_id: str) -> str:
@@ -37,12 +43,23 @@ def pai_console_url(base_url: str, schedule_id: str) -> str:
     return PAI_CONSOLE
 
 
+def record_console_url(operator: Any, url: str) -> None:
+    """Keep ``url`` on the operator that published it, for the link asked for as the task ends."""
+    setattr(operator, _RECORDED, url)
+
+
 class _XComConsoleLink(BaseOperatorLink):
-    """Reads the URL the operator stored; empty until the task has created something."""
+    """The URL the operator published; empty until the task has created something.
+
+    The operators that carry these links finish in the process that ran ``execute`` (none of
+    them defers), so there the operator's own record is the whole truth.
+    """
 
     name = "Console"
 
     def get_link(self, operator: Any, *, ti_key: TaskInstanceKey) -> str:
+        if getattr(ti_key, "task", None) is operator:  # Airflow 3, the task's own process
+            return str(getattr(operator, _RECORDED, None) or "")
         url = XCom.get_value(key=CONSOLE_URL_KEY, ti_key=ti_key)
         return str(url) if url else ""
 

@@ -13,7 +13,8 @@ import copy
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from airflow_provider_engage import timing, validation
@@ -29,9 +30,12 @@ UPDATE_MODES = ("merge", "replace")
 _PERIODICAL_ARGS = ("start", "end", "time", "time_unit")
 
 
-def task_idempotency_key(dag_id: str, task_id: str, run_id: str, map_index: int | None = -1) -> str:
-    """A stable key for one task of one run (and one mapped index): the same on every retry."""
-    return _digest(f"{dag_id}\x1f{task_id}\x1f{run_id}\x1f{-1 if map_index is None else map_index}")
+def task_idempotency_key(dag_id: str, task_id: str, run: str, map_index: int | None = -1) -> str:
+    """A stable key for one task of one run (and one mapped index): the same on every retry.
+
+    ``run`` names the run: its logical date (ISO-8601, UTC) when it has one, else its run id.
+    """
+    return _digest(f"{dag_id}\x1f{task_id}\x1f{run}\x1f{-1 if map_index is None else map_index}")
 
 
 def item_idempotency_keys(base_key: str, items: list[Mapping[str, Any]]) -> list[str]:
@@ -135,6 +139,45 @@ def build_trigger(
         "point": list(point or []),
     }
     return normalise_trigger({"periodical": periodical}, zone_type=zone_type, site_tz=site_tz)
+
+
+def field_as_written(field: str, spec: Mapping[str, Any]) -> str:
+    """The argument a DAG author wrote, for a field the trigger rules name by the API's path.
+
+    ``spec`` holds the create operator's arguments (or one bulk item). ``send_at`` and
+    ``start``/``end``/``time``/``time_unit``/``point`` become a trigger dict before they are
+    checked, so ``trigger.single.time`` is ``send_at`` and ``trigger.periodical.point[1]`` is
+    ``point[1]``; a ``zone_type`` the trigger got from the argument of that name is ``zone_type``.
+    A trigger dict the author wrote keeps its own paths.
+    """
+    kind, _, rest = field.removeprefix("trigger.").partition(".")
+    if not field.startswith("trigger.") or kind not in timing.TRIGGER_KINDS:
+        return field
+    key = rest.partition("[")[0]
+    trigger = spec.get("trigger")
+    if trigger is not None:
+        body = trigger.get(kind) if isinstance(trigger, Mapping) else None
+        filled = key == "zone_type" and isinstance(body, Mapping) and body.get("zone_type") is None
+        return "zone_type" if filled else field
+    if key == "zone_type":
+        return "zone_type"
+    if kind == "single":
+        return "send_at" if key in ("", "time") else field
+    if key in (*_PERIODICAL_ARGS, "point"):
+        return rest
+    return "start/end/time/time_unit/point" if not rest else field
+
+
+@contextmanager
+def fields_as_written(spec: Mapping[str, Any]) -> Iterator[None]:
+    """Re-raise a refusal of the trigger under the argument the author wrote (:func:`field_as_written`)."""
+    try:
+        yield
+    except InvalidFieldError as err:
+        field = field_as_written(err.field, spec)
+        if field == err.field:
+            raise
+        raise type(err)(field, err.message, vendor_code=err.vendor_code) from err
 
 
 def normalise_trigger(

@@ -10,7 +10,7 @@ Every run:
 5. schedules a daily digest at 12:30 site time for the next two weeks (a periodical);
 6. creates a PAI User Engagement SMS plan for tomorrow 10:00 UTC+8, repeated weekly three times.
 
-Every create is safe to retry: a retried task re-attaches to what an earlier try created.
+Every create is safe to retry or run again: it re-attaches to what an earlier try created.
 It runs as it is against the offline emulator (`make demo`) or against the real services.
 """
 
@@ -29,8 +29,10 @@ from airflow_provider_engage.operators.engagelab import (
 from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator
 
 PLAN_ID = "reengage_{{ ds_nodash }}"
-# data_interval_end is the run's midnight UTC (08:00 in Shanghai); a day and an hour later it is
-# 09:00 tomorrow in Shanghai, which the operator turns into the site's wall clock.
+# data_interval_end is a scheduled run's midnight UTC (08:00 in Shanghai); a day and an hour later
+# it is 09:00 tomorrow in Shanghai, which the operator turns into the site's wall clock. A run
+# triggered by hand on Airflow 3 ends its interval at the moment of triggering instead: see
+# "runs triggered by hand" in docs/operators.md for a template that rounds to the day.
 TOMORROW_NINE_SITE = "{{ data_interval_end.add(days=1, hours=1) }}"
 
 

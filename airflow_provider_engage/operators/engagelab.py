@@ -1,16 +1,19 @@
 """Operators for EngageLab AppPush: create, bulk-create, update and delete scheduled pushes, upsert plans.
 
-Every create is stamped with an idempotency key derived from the task instance, so a retried
-task (or a create whose answer was lost) re-attaches to what an earlier try made instead of
-sending a second campaign. Input is checked in full before the first request. The hook (and with
-it ``requests``) is imported only when a task runs, keeping DAG parsing light.
+Every create is stamped with an idempotency key derived from the task instance and looks for it
+first, so a retried or re-run task (or a create whose answer was lost) re-attaches to what an
+earlier try made instead of sending a second campaign. Input is checked in full before the first
+request. The hook (and with it ``requests``) is imported only when a task runs, keeping DAG
+parsing light.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pendulum
@@ -18,10 +21,13 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowFailExc
 
 from airflow_provider_engage import schedules, timing, validation
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.links import CONSOLE_URL_KEY, EngageLabScheduleLink, engagelab_console_url
+from airflow_provider_engage.links import EngageLabScheduleLink, engagelab_console_url
+from airflow_provider_engage.operators._idempotent import create_once, one_by_one
 from airflow_provider_engage.operators._task import (
     delete_allowing_missing,
+    fail_on_refusal,
     is_retry,
+    publish_console_url,
     refuse_bad_input,
     task_key,
     xcom_push,
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_engage.hooks.engagelab import EngageLabHook
-    from airflow_provider_engage.service_errors import EngageLabApiError
+    from airflow_provider_engage.service_errors import EngageServiceError
 
 __all__ = [
     "EngageLabCreateScheduleOperator",
@@ -52,8 +58,8 @@ def _engagelab_hook(conn_id: str, **kwargs: Any) -> EngageLabHook:
     return EngageLabHook(engagelab_conn_id=conn_id, **kwargs)
 
 
-def _find_created(hook: EngageLabHook, keys: Iterable[str]) -> dict[str, str]:
-    """The schedules an earlier try created, by idempotency key (one pass over the list)."""
+def _find_created(hook: EngageLabHook, keys: Collection[str]) -> dict[str, str]:
+    """The schedules earlier creates made, by idempotency key (one pass over the list)."""
     wanted = set(keys)
     found: dict[str, str] = {}
     for schedule in hook.iter_schedules():
@@ -65,22 +71,8 @@ def _find_created(hook: EngageLabHook, keys: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _create_once(hook: EngageLabHook, body: Mapping[str, Any], key: str) -> str:
-    """Create the schedule; after a lost answer, re-attach to it if it took effect after all."""
-    from airflow_provider_engage.service_errors import EngageLabApiError
-
-    try:
-        return str(hook.create_schedule(body)["schedule_id"])
-    except EngageLabApiError as err:
-        if not err.may_have_taken_effect:
-            raise
-        earlier = _find_created(hook, [key]).get(key)
-        if earlier:
-            return earlier
-        raise AirflowException(
-            f"Creating the schedule got no answer and no schedule carries its idempotency key {key}; "
-            f"it did not take effect, and the next try will look again before creating: {err}"
-        ) from err
+def _create_stamped(hook: EngageLabHook, body: Mapping[str, Any], key: str) -> str:
+    return str(hook.create_schedule(schedules.stamp_idempotency_key(body, key))["schedule_id"])
 
 
 # Every argument a bulk item may carry: the create operator's, so one item reads like one task.
@@ -98,29 +90,50 @@ def _schedule_body(spec: Mapping[str, Any], *, site_tz: str) -> dict[str, Any]:
         raise InvalidFieldError(
             unknown[0], f"is not an argument of a schedule; known: {', '.join(sorted(ITEM_KEYS))}"
         )
-    trigger = schedules.build_trigger(
-        trigger=spec.get("trigger"),
-        send_at=spec.get("send_at"),
-        start=spec.get("start"),
-        end=spec.get("end"),
-        time=spec.get("time"),
-        time_unit=spec.get("time_unit"),
-        point=spec.get("point"),
-        zone_type=spec.get("zone_type", timing.ZONE_TYPE_SITE),
-        site_tz=site_tz,
-    )
-    body = {"name": spec.get("name"), "enabled": True, "trigger": trigger, "push": spec.get("push")}
-    validation.check_schedule(body, creating=True, site_tz=site_tz)
+    with schedules.fields_as_written(spec):
+        trigger = schedules.build_trigger(
+            trigger=spec.get("trigger"),
+            send_at=spec.get("send_at"),
+            start=spec.get("start"),
+            end=spec.get("end"),
+            time=spec.get("time"),
+            time_unit=spec.get("time_unit"),
+            point=spec.get("point"),
+            zone_type=spec.get("zone_type", timing.ZONE_TYPE_SITE),
+            site_tz=site_tz,
+        )
+        body = {"name": spec.get("name"), "enabled": True, "trigger": trigger, "push": spec.get("push")}
+        validation.check_schedule(body, creating=True, site_tz=site_tz)
     return body
 
 
-def _check_due(body: Mapping[str, Any], *, site_tz: str, now: pendulum.DateTime) -> None:
-    """The rules against the clock (not in the past, at most a year ahead), just before creating.
+def _check_due(
+    spec: Mapping[str, Any], body: Mapping[str, Any], *, site_tz: str, now: pendulum.DateTime
+) -> None:
+    """The rules against the clock (not in the past, at most a year ahead), before anything is sent.
 
-    Checked only once no earlier try's create was found: a retry that runs after the send time
-    must find what it created, not refuse it as being in the past.
+    Checked before looking for an earlier create too: a schedule whose time has passed has fired
+    and expired, and the service lists unexpired schedules only, so no look could find it.
+    ``spec`` is what the author wrote, for naming the argument a refusal is about.
     """
-    timing.validate_trigger(body["trigger"], site_tz=site_tz, now=now)
+    with schedules.fields_as_written(spec):
+        timing.validate_trigger(body["trigger"], site_tz=site_tz, now=now)
+
+
+@contextmanager
+def _clock_rules(*, retry: bool) -> Iterator[None]:
+    """Refuse what breaks the clock rules; on a retry, say what that means for an earlier try."""
+    try:
+        with refuse_bad_input():
+            yield
+    except AirflowFailException as err:
+        if not retry:
+            raise
+        raise AirflowFailException(
+            "This retry cannot look for a schedule whose time has passed (the service lists unexpired "
+            "schedules only): an earlier try may have created it and it has fired already. This try "
+            f"sent nothing. {err}"
+        ) from err
 
 
 class EngageLabCreateScheduleOperator(BaseOperator):
@@ -214,42 +227,52 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         return {name: getattr(self, name) for name in names}
 
     def execute(self, context: Context) -> str:
-        hook = _engagelab_hook(self.engagelab_conn_id)
-        site_tz = hook.site_timezone
-        now = pendulum.now("UTC")
-        with refuse_bad_input():
-            body = _schedule_body(self._spec(), site_tz=site_tz)
-        key = self.idempotency_key or task_key(context)
-        retry = is_retry(context)
-        schedule_id = _find_created(hook, [key]).get(key) if retry else None
-        if schedule_id:
-            self.log.info("Re-attached to schedule %s, created by an earlier try", schedule_id)
-        else:
-            try:
-                with refuse_bad_input():
-                    _check_due(body, site_tz=site_tz, now=now)
-            except AirflowFailException as err:
-                if retry:  # the service lists unexpired schedules only, so a fired one cannot be found
-                    raise AirflowFailException(
-                        f"This retry found no unexpired schedule with idempotency key {key}: an earlier "
-                        f"try may have created it and it has fired already. This try sent nothing. {err}"
-                    ) from err
-                raise
-            schedule_id = _create_once(hook, schedules.stamp_idempotency_key(body, key), key)
-        self.log.info("Schedule %s (%s) exists, idempotency key %s", schedule_id, body["name"], key)
-        xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, schedule_id))
-        upcoming = schedules.occurrences_for_xcom(
-            body["trigger"], site_tz=site_tz, after=now, limit=self.preview_count
-        )
-        for occurrence in upcoming[:3]:
-            self.log.info(
-                "Fires at %s (wall clock) = %s .. %s UTC",
-                occurrence["wall_time"],
-                occurrence["earliest"],
-                occurrence["latest"],
+        with fail_on_refusal():
+            hook = _engagelab_hook(self.engagelab_conn_id)
+            site_tz = hook.site_timezone
+            now = pendulum.now("UTC")
+            with refuse_bad_input():
+                body = _schedule_body(self._spec(), site_tz=site_tz)
+            with _clock_rules(retry=is_retry(context)):
+                _check_due(self._spec(), body, site_tz=site_tz, now=now)
+            key = self.idempotency_key or task_key(context)
+            outcome = create_once(
+                [key],
+                find=partial(_find_created, hook),
+                create=one_by_one(partial(_create_stamped, hook, body)),
+                describe=lambda key: f"schedule {body['name']!r} with idempotency key {key}",
+            )[key]
+            if outcome.error is not None:
+                raise outcome.error
+            schedule_id = str(outcome.value)
+            if outcome.created:
+                self.log.info(
+                    "Created schedule %s (%s) with idempotency key %s; site time zone %s",
+                    schedule_id,
+                    body["name"],
+                    key,
+                    site_tz,
+                )
+            else:
+                self.log.info(
+                    "Re-attached to schedule %s (%s), created earlier with idempotency key %s",
+                    schedule_id,
+                    body["name"],
+                    key,
+                )
+            publish_console_url(self, context, engagelab_console_url(hook.base_url, schedule_id))
+            upcoming = schedules.occurrences_for_xcom(
+                body["trigger"], site_tz=site_tz, after=now, limit=self.preview_count
             )
-        xcom_push(context, NEXT_OCCURRENCES_KEY, upcoming)
-        return schedule_id
+            for occurrence in upcoming[:3]:
+                self.log.info(
+                    "Fires at %s (wall clock) = %s .. %s UTC",
+                    occurrence["wall_time"],
+                    occurrence["earliest"],
+                    occurrence["latest"],
+                )
+            xcom_push(context, NEXT_OCCURRENCES_KEY, upcoming)
+            return schedule_id
 
 
 class _Progress:
@@ -354,48 +377,81 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             )
         return results
 
+    @staticmethod
+    def _keys(items: Sequence[Mapping[str, Any]], base_key: str) -> list[str]:
+        """Each item's idempotency key: its own choice, else one derived from its content."""
+        derived = schedules.item_idempotency_keys(base_key, list(items))
+        keys = [item.get("idempotency_key") or key for item, key in zip(items, derived, strict=True)]
+        first: dict[str, int] = {}
+        for index, key in enumerate(keys):
+            if key in first:
+                raise InvalidFieldError(
+                    f"schedules[{index}].idempotency_key",
+                    f"{key!r} is also schedules[{first[key]}]'s; each schedule needs its own key",
+                )
+            first[key] = index
+        return keys
+
     def execute(self, context: Context) -> list[str]:
-        from airflow_provider_engage.ratelimit import RateLimiter
+        with fail_on_refusal():
+            from airflow_provider_engage.ratelimit import RateLimiter
 
-        items = list(self.schedules or [])
-        # The limiter sits in the hook's transport, so retries (after a 429 or 503) wait their turn too.
-        limiter = RateLimiter(self.requests_per_second)
-        hook = _engagelab_hook(self.engagelab_conn_id, max_connections=self.max_workers, rate_limiter=limiter)
-        site_tz = hook.site_timezone
-        now = pendulum.now("UTC")
-
-        def body_of(index: int) -> dict[str, Any]:
-            item = items[index]
-            if not isinstance(item, Mapping):
-                raise InvalidFieldError("", f"must be an object, got {type(item).__name__}")
-            return _schedule_body(item, site_tz=site_tz)
-
-        with refuse_bad_input():
-            bodies = self._each_item(range(len(items)), len(items), body_of)
-        base_key = task_key(context)
-        keys = [
-            item.get("idempotency_key") or derived
-            for item, derived in zip(items, schedules.item_idempotency_keys(base_key, items), strict=True)
-        ]
-        ids: list[str | None] = [None] * len(items)
-        if is_retry(context):
-            found = _find_created(hook, keys)
-            for index, key in enumerate(keys):
-                ids[index] = found.get(key)
-            self.log.info("Retry: %d of %d schedules exist from an earlier try", len(found), len(items))
-        todo = [index for index, existing in enumerate(ids) if existing is None]
-        with refuse_bad_input():
-            self._each_item(
-                todo, len(items), lambda index: _check_due(bodies[index], site_tz=site_tz, now=now)
+            items = list(self.schedules or [])
+            # The limiter sits in the hook's transport, so retries (after a 429 or 503) wait their turn too.
+            limiter = RateLimiter(self.requests_per_second)
+            hook = _engagelab_hook(
+                self.engagelab_conn_id, max_connections=self.max_workers, rate_limiter=limiter
             )
-        progress = _Progress(len(todo), self.log.info, self.progress_interval)
-        errors: dict[int, EngageLabApiError] = {}
+            site_tz = hook.site_timezone
+            now = pendulum.now("UTC")
 
-        def create(index: int) -> str:
-            body = schedules.stamp_idempotency_key(bodies[index], keys[index])
-            return str(hook.create_schedule(body)["schedule_id"])
+            def body_of(index: int) -> dict[str, Any]:
+                item = items[index]
+                if not isinstance(item, Mapping):
+                    raise InvalidFieldError("", f"must be an object, got {type(item).__name__}")
+                return _schedule_body(item, site_tz=site_tz)
 
-        from airflow_provider_engage.service_errors import EngageLabApiError
+            with refuse_bad_input():
+                bodies = self._each_item(range(len(items)), len(items), body_of)
+                keys = self._keys(items, task_key(context))
+            with _clock_rules(retry=is_retry(context)):
+                self._each_item(
+                    range(len(items)),
+                    len(items),
+                    lambda index: _check_due(items[index], bodies[index], site_tz=site_tz, now=now),
+                )
+            index_of = {key: index for index, key in enumerate(keys)}
+            outcomes = create_once(
+                keys,
+                find=partial(_find_created, hook),
+                create=lambda todo: self._create_all(hook, [index_of[key] for key in todo], bodies, keys),
+                describe=lambda key: f"schedules[{index_of[key]}] with idempotency key {key}",
+            )
+            ids = [None if outcomes[key].value is None else str(outcomes[key].value) for key in keys]
+            xcom_push(context, "schedule_ids", ids)
+            errors = {i: error for i, key in enumerate(keys) if (error := outcomes[key].error) is not None}
+            created = sum(outcome.created for outcome in outcomes.values())
+            self.log.info(
+                "Of %d schedules: %d created now, %d re-attached (created earlier with the same idempotency "
+                "keys), %d not created",
+                len(items),
+                created,
+                len(items) - created - len(errors),
+                len(errors),
+            )
+            if errors:
+                raise _bulk_failure(items, errors)
+            return [str(schedule_id) for schedule_id in ids]
+
+    def _create_all(
+        self,
+        hook: EngageLabHook,
+        todo: Sequence[int],
+        bodies: Sequence[Mapping[str, Any]],
+        keys: Sequence[str],
+    ) -> dict[str, str | EngageServiceError]:
+        """Create the missing schedules concurrently under the rate limit, logging progress."""
+        from airflow_provider_engage.service_errors import EngageServiceError
 
         self.log.info(
             "Creating %d schedules (%d workers, at most %.0f requests/s)",
@@ -403,33 +459,39 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             self.max_workers,
             self.requests_per_second,
         )
+        progress = _Progress(len(todo), self.log.info, self.progress_interval)
+        results: dict[str, str | EngageServiceError] = {}
         with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="engagelab-create") as pool:
-            futures = {pool.submit(create, index): index for index in todo}
+            futures = {
+                pool.submit(_create_stamped, hook, bodies[index], keys[index]): index for index in todo
+            }
             for future in as_completed(futures):
-                index = futures[future]
+                key = keys[futures[future]]
                 try:
-                    ids[index] = future.result()
-                except EngageLabApiError as err:
-                    errors[index] = err
-                progress.tick(ok=index not in errors)
-        lost = [index for index, err in errors.items() if err.may_have_taken_effect]
-        if lost:
-            found = _find_created(hook, [keys[index] for index in lost])
-            for index in lost:
-                if keys[index] in found:
-                    ids[index] = found[keys[index]]
-                    del errors[index]
-        xcom_push(context, "schedule_ids", ids)
-        if errors:
-            lines = [
-                f"schedules[{index}] ({items[index].get('name')!r}): {errors[index]}"
-                for index in sorted(errors)
-            ]
-            raise AirflowException(
-                f"{len(errors)} of {len(items)} schedules were not created (a retry creates only these): "
-                + "; ".join(lines[:20])
-            )
-        return [str(schedule_id) for schedule_id in ids]
+                    results[key] = future.result()
+                except EngageServiceError as err:
+                    results[key] = err
+                progress.tick(ok=not isinstance(results[key], EngageServiceError))
+        return results
+
+
+def _bulk_failure(items: Sequence[Mapping[str, Any]], errors: Mapping[int, Exception]) -> AirflowException:
+    """The failure of a bulk task that left ``errors``; retryable unless every one is a final refusal."""
+    from airflow_provider_engage.service_errors import EngageServiceError
+
+    lines = [
+        f"schedules[{index}] ({items[index].get('name')!r}): {errors[index]}" for index in sorted(errors)
+    ]
+    listed = "; ".join(lines[:20]) + (f" (and {len(lines) - 20} more)" if len(lines) > 20 else "")
+    if all(isinstance(err, EngageServiceError) and not err.transient for err in errors.values()):
+        return AirflowFailException(
+            f"{len(errors)} of {len(items)} schedules were not created: the service refused them and no "
+            f"retry can change that, so the task fails without retrying (once fixed, running it again "
+            f"creates only these): {listed}"
+        )
+    return AirflowException(
+        f"{len(errors)} of {len(items)} schedules were not created (a retry creates only these): {listed}"
+    )
 
 
 class EngageLabUpdateScheduleOperator(BaseOperator):
@@ -480,37 +542,38 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
         self.engagelab_conn_id = engagelab_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_engage.service_errors import EngageLabNotFoundError
+        with fail_on_refusal():
+            from airflow_provider_engage.service_errors import EngageLabNotFoundError
 
-        changes = {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
-        with refuse_bad_input():
-            if not self.schedule_id:
-                raise InvalidFieldError("schedule_id", "is required")
-            schedules.check_update(changes, mode=self.mode)
-        hook = _engagelab_hook(self.engagelab_conn_id)
-        site_tz = hook.site_timezone
-        now = pendulum.now("UTC")
-        try:
-            current = hook.get_schedule(self.schedule_id)
-        except EngageLabNotFoundError as err:
-            raise AirflowFailException(
-                f"Schedule {self.schedule_id} does not exist (deleted, or expired after its last "
-                f"firing): {err}"
-            ) from err
-        xcom_push(context, CONSOLE_URL_KEY, engagelab_console_url(hook.base_url, self.schedule_id))
-        with refuse_bad_input():
-            if timing.schedule_is_expired(current.get("trigger") or {}, site_tz=site_tz, now=now):
-                raise InvalidFieldError(
-                    "schedule_id",
-                    f"schedule {self.schedule_id} has expired; the service refuses to update it",
-                )
-            body = schedules.updated_schedule(current, changes, mode=self.mode, site_tz=site_tz)
-            validation.check_schedule(body, creating=False, site_tz=site_tz, now=now)
-        hook.update_schedule(self.schedule_id, body)
-        self.log.info(
-            "Updated schedule %s (%s mode, enabled=%s)", self.schedule_id, self.mode, body["enabled"]
-        )
-        return {"schedule_id": self.schedule_id, **body}
+            changes = {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
+            with refuse_bad_input():
+                if not self.schedule_id:
+                    raise InvalidFieldError("schedule_id", "is required")
+                schedules.check_update(changes, mode=self.mode)
+            hook = _engagelab_hook(self.engagelab_conn_id)
+            site_tz = hook.site_timezone
+            now = pendulum.now("UTC")
+            try:
+                current = hook.get_schedule(self.schedule_id)
+            except EngageLabNotFoundError as err:
+                raise AirflowFailException(
+                    f"Schedule {self.schedule_id} does not exist (deleted, or expired after its last "
+                    f"firing): {err}"
+                ) from err
+            publish_console_url(self, context, engagelab_console_url(hook.base_url, self.schedule_id))
+            with refuse_bad_input():
+                if timing.schedule_is_expired(current.get("trigger") or {}, site_tz=site_tz, now=now):
+                    raise InvalidFieldError(
+                        "schedule_id",
+                        f"schedule {self.schedule_id} has expired; the service refuses to update it",
+                    )
+                body = schedules.updated_schedule(current, changes, mode=self.mode, site_tz=site_tz)
+                validation.check_schedule(body, creating=False, site_tz=site_tz, now=now)
+            hook.update_schedule(self.schedule_id, body)
+            self.log.info(
+                "Updated schedule %s (%s mode, enabled=%s)", self.schedule_id, self.mode, body["enabled"]
+            )
+            return {"schedule_id": self.schedule_id, **body}
 
 
 class EngageLabDeleteScheduleOperator(BaseOperator):
@@ -579,11 +642,12 @@ class EngageLabUpsertPushPlanOperator(BaseOperator):
         self.engagelab_conn_id = engagelab_conn_id
 
     def execute(self, context: Context) -> str:
-        with refuse_bad_input():
-            validation.check_plan_id(self.plan_id)
-            validation.check_plan_description(self.plan_description)
-        hook = _engagelab_hook(self.engagelab_conn_id)
-        answer = hook.upsert_push_plan(self.plan_id, self.plan_description)
-        plan_id = str(answer.get("plan_id") or self.plan_id)
-        self.log.info("Push plan %s is in place", plan_id)
-        return plan_id
+        with fail_on_refusal():
+            with refuse_bad_input():
+                validation.check_plan_id(self.plan_id)
+                validation.check_plan_description(self.plan_description)
+            hook = _engagelab_hook(self.engagelab_conn_id)
+            answer = hook.upsert_push_plan(self.plan_id, self.plan_description)
+            plan_id = str(answer.get("plan_id") or self.plan_id)
+            self.log.info("Push plan %s is in place", plan_id)
+            return plan_id

@@ -1,26 +1,30 @@
 """Operators for Alibaba Cloud PAI User Engagement: create and delete reach plans (schedules).
 
 All PAI times are UTC+8; the operators take any form :mod:`airflow_provider_engage.timing`
-accepts and the hook converts. Retries re-attach where the service lets us look: the real ROA
-API lists schedules by Name, so a retried create finds what an earlier try made. The seed's
-gateway has no read endpoint; there a create whose answer was lost fails without an automatic
-retry, so nothing is sent twice behind anyone's back.
+accepts and the hook converts. Creates re-attach where the service lets us look: the real ROA
+API lists schedules by Name, so every create (a retry, a task run again) first finds what an
+earlier try or run made. The seed's gateway has no read endpoint, so it cannot look; there a
+create whose answer was lost fails without an automatic retry, so nothing is sent twice behind
+anyone's back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pendulum
-from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
-from airflow_provider_engage import timing
+from airflow_provider_engage import timing, validation
 from airflow_provider_engage.hooks import pai_spec
-from airflow_provider_engage.links import CONSOLE_URL_KEY, PaiScheduleLink, pai_console_url
+from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.links import PaiScheduleLink, pai_console_url
+from airflow_provider_engage.operators._idempotent import create_once, one_by_one
 from airflow_provider_engage.operators._task import (
     delete_allowing_missing,
-    is_retry,
+    fail_on_refusal,
+    publish_console_url,
     refuse_bad_input,
     xcom_push,
 )
@@ -36,13 +40,23 @@ DEFAULT_CONN_ID = "pai_engagement_default"
 UI_COLOR = "#fff1e6"
 NEXT_SENDINGS_KEY = "next_sendings"
 
-# What identifies "the same plan" when a retry looks for an earlier try's create.
-_IDENTITY = {
-    "name": "Name",
-    "group_id": "GroupId",
-    "template_code": "TemplateCode",
-    "template_id": "TemplateId",
-}
+# What identifies "the same plan" when a create looks for an earlier one of its task (by API name):
+# the audience, the message and when it is sent, so that mapped tasks sharing a Name stay apart.
+_IDENTITY = frozenset(
+    {
+        "GroupId",
+        "SignName",
+        "SignatureId",
+        "TemplateCode",
+        "TemplateId",
+        "ExecuteTime",
+        "RepeatCycle",
+        "RepeatCycleUnit",
+        "RepeatTimes",
+    }
+)
+# The one plan a PAI create task makes: create_once's key for it.
+_PLAN = "plan"
 
 
 def _pai_hook(conn_id: str) -> PaiEngagementHook:
@@ -59,9 +73,11 @@ class PaiCreateScheduleOperator(BaseOperator):
     converted to UTC+8 and naive ones refused. Only the fields given are sent. Pushes the next
     sending instants (``next_sendings``) and ``console_url`` to XCom.
 
-    With ``api_style=roa`` a retried task re-attaches to the plan an earlier try created: one with
-    the same Name, GroupId and template, created since this DAG run started. The gateway cannot
-    be asked, so there a create whose answer was lost fails the task without retrying.
+    With ``api_style=roa`` every create first looks for the plan an earlier try or run of this
+    task created: one of the same Name, created since this DAG run started, whose GroupId,
+    signature, template, ExecuteTime and repetition match; it re-attaches to that one. The
+    gateway has no read endpoint, so it cannot look: there a create whose answer was lost fails
+    the task without retrying.
 
     :param group_id: the audience group (see ListGroups).
     :param name: 2-30 letters, digits, Chinese characters, underscores (hyphens as the seed shows).
@@ -130,36 +146,50 @@ class PaiCreateScheduleOperator(BaseOperator):
         return fields
 
     def execute(self, context: Context) -> str:
-        from airflow_provider_engage.service_errors import PaiEngagementApiError
+        with fail_on_refusal():
+            hook = _pai_hook(self.pai_engagement_conn_id)
+            with refuse_bad_input():
+                fields = {name: value for name, value in self._fields().items() if value is not None}
+                validation.check_pai_schedule(
+                    {pai_spec.API_NAMES[name]: value for name, value in fields.items()},
+                    names=pai_spec.KEYWORDS,
+                )
+            created_after = _run_started(context)
+            roa = hook.api_style == "roa"
 
-        hook = _pai_hook(self.pai_engagement_conn_id)
-        with refuse_bad_input():
-            fields = self._fields()
-        created_after = _run_started(context)
-        data: dict[str, Any] | None = None
-        if hook.api_style == "roa" and is_retry(context):
-            data = self._earlier_create(hook, created_after)
-        if data is None:
-            try:
+            def find(keys: Collection[str]) -> dict[str, dict[str, Any]]:
+                earlier = self._earlier_create(hook, fields, created_after)
+                return dict.fromkeys(keys, earlier) if earlier else {}
+
+            def create(_key: str) -> dict[str, Any]:
                 with refuse_bad_input():
-                    data = hook.create_schedule(**{k: v for k, v in fields.items() if v is not None})
-            except PaiEngagementApiError as err:
-                if not err.may_have_taken_effect:
-                    raise
-                data = self._earlier_create(hook, created_after) if hook.api_style == "roa" else None
-                if data is None:
-                    raise AirflowFailException(
-                        f"Creating PAI plan {self.name!r} got no answer; it may exist. The gateway "
-                        f"cannot be asked, so the task fails instead of risking a second plan: {err}"
-                    ) from err
-        schedule_id = str(data["Id"])
-        xcom_push(context, CONSOLE_URL_KEY, pai_console_url(hook.base_url, schedule_id))
-        upcoming = self._next_sendings(fields)
-        xcom_push(context, NEXT_SENDINGS_KEY, upcoming)
-        self.log.info(
-            "PAI plan %s (%s) exists; next sendings (UTC+8): %s", schedule_id, self.name, upcoming[:3]
-        )
-        return schedule_id
+                    return hook.create_schedule(**fields)
+
+            outcome = create_once(
+                [_PLAN],
+                find=find if roa else None,
+                create=one_by_one(create),
+                describe=lambda _key: f"PAI plan {self.name!r}",
+                cannot_look="the gateway style has no read endpoint to look for it",
+            )[_PLAN]
+            if outcome.error is not None:
+                raise outcome.error
+            data = outcome.value or {}
+            schedule_id = str(data["Id"])
+            if outcome.created:
+                self.log.info("Created PAI plan %s (%s)", schedule_id, self.name)
+            else:
+                self.log.info(
+                    "Re-attached to PAI plan %s (%s), created earlier in this DAG run with the same Name, %s",
+                    schedule_id,
+                    self.name,
+                    ", ".join(sorted(_identity(fields))),
+                )
+            publish_console_url(self, context, pai_console_url(hook.base_url, schedule_id))
+            upcoming = self._next_sendings(self._fields())
+            xcom_push(context, NEXT_SENDINGS_KEY, upcoming)
+            self.log.info("Next sendings of PAI plan %s (UTC+8): %s", schedule_id, upcoming[:3])
+            return schedule_id
 
     def _next_sendings(self, fields: dict[str, Any]) -> list[str]:
         """The plan's next sending instants (ISO-8601, UTC+8), for XCom and the log."""
@@ -177,24 +207,48 @@ class PaiCreateScheduleOperator(BaseOperator):
         return [instant.isoformat() for instant in sendings]
 
     def _earlier_create(
-        self, hook: PaiEngagementHook, created_after: pendulum.DateTime | None
+        self, hook: PaiEngagementHook, fields: Mapping[str, Any], created_after: pendulum.DateTime | None
     ) -> dict[str, Any] | None:
-        """A plan an earlier try of this task created, found by Name and what identifies it."""
+        """A plan an earlier try or run of this task created: same Name and identity, made in this run."""
         for schedule in hook.iter_schedules(name=self.name):  # Name matches substrings: every page
-            same = (
-                all(getattr(self, arg) in (None, schedule.get(key)) for arg, key in _IDENTITY.items())
-                and schedule.get("Name") == self.name
-            )
             created = schedule.get("CreatedTime")
             recent = (
                 created_after is None
                 or not created
                 or (timing.parse_api_datetime(created, timing.PAI_TZ, field="CreatedTime") >= created_after)
             )
-            if same and recent:
-                self.log.info("Re-attaching to PAI plan %s created by an earlier try", schedule.get("Id"))
+            if schedule.get("Name") == self.name and recent and _same_plan(fields, schedule):
                 return dict(schedule)
         return None
+
+
+def _identity(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """What tells this task's plan from another of the same Name (a mapped sibling, say), by API name."""
+    return {
+        pai_spec.API_NAMES[name]: value
+        for name, value in fields.items()
+        if pai_spec.API_NAMES[name] in _IDENTITY and value not in (None, "")
+    }
+
+
+def _same_plan(fields: Mapping[str, Any], schedule: Mapping[str, Any]) -> bool:
+    """Every identifying field given equals what the service lists (a field it omits does not count)."""
+    for key, value in _identity(fields).items():
+        listed = schedule.get(key)
+        if listed in (None, "") or _same_value(key, value, listed):
+            continue
+        return False
+    return True
+
+
+def _same_value(key: str, given: Any, listed: Any) -> bool:
+    if key == "ExecuteTime":
+        try:
+            instants = [timing.parse_api_datetime(str(v), timing.PAI_TZ, field=key) for v in (given, listed)]
+            return instants[0] == instants[1]
+        except InvalidFieldError:
+            pass  # a form the strict parser does not know: compare as written
+    return str(given) == str(listed)
 
 
 def _run_started(context: Context) -> pendulum.DateTime | None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pendulum
+from airflow import __version__ as airflow_version
 
 from airflow_provider_engage.emulator.client import EmulatorControl
 from tests.dags.conftest import DagRunner
+
+AIRFLOW_3 = airflow_version.startswith("3.")
+LINK_WITHOUT_URL = "" if AIRFLOW_3 else None  # 2.11 stores no link XCom at all
 
 
 def test_campaign_dag_creates_tomorrow_nine_shanghai_from_a_utc_dag(
@@ -67,3 +71,47 @@ def test_a_lost_create_answer_and_a_retry_still_leave_one_schedule(
 
     assert list(result["schedules"]) == [result["flaky"]]
     assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"dropped": 1}
+
+
+def test_a_second_dags_test_of_one_run_reattaches_instead_of_duplicating(
+    run_dag: DagRunner, dag_emulator: EmulatorControl
+) -> None:
+    today = pendulum.now("UTC").date().isoformat()
+    first = run_dag("engage_test_rerun", logical_date=today)
+
+    second = run_dag("engage_test_rerun", logical_date=today)
+
+    assert (second["push"], second["bulk"], second["sms"]) == (first["push"], first["bulk"], first["sms"])
+    assert len(second["schedules"]) == 1 + 3
+    assert dag_emulator.state()["pai"]["schedules"] == 1
+    assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"200": 4}
+    assert f"Created schedule {first['push']}" in first["_log"]
+    assert f"Re-attached to schedule {first['push']} (Rerun_push), created earlier" in second["_log"]
+    assert f"Re-attached to PAI plan {first['sms']} (Rerun_SMS)" in second["_log"]
+
+
+def test_refusals_no_retry_can_change_are_not_retried(
+    run_dag: DagRunner, dag_emulator: EmulatorControl
+) -> None:
+    dag_emulator.faults(
+        [{"kind": "status", "probability": 1.0, "method": "POST", "status": 400, "code": 28100}]
+    )
+
+    result = run_dag("engage_test_refused")
+
+    log = result["_log"]
+    assert dag_emulator.state()["requests"]["POST /v4/schedules"] == {"400": 1}  # retries=2, one try
+    assert "Invalid input, nothing was sent: send_at: " in log
+    assert log.count("running task <TaskInstance: engage_test_refused.bad_input ") == 1  # one try
+    assert "no retry can change this refusal" in log
+    # Neither task published a console URL: the link is empty, and no second, misleading error.
+    assert "XCom not found" not in log
+    assert result["links"] == dict.fromkeys(("bad_input", "refused"), LINK_WITHOUT_URL)
+
+
+def test_the_link_of_a_task_that_created_is_its_console_url(run_dag: DagRunner) -> None:
+    result = run_dag("engage_test_rerun", logical_date=pendulum.now("UTC").date().isoformat())
+
+    assert result["push_url"].endswith(f"/_emulator/schedules/{result['push']}")
+    # Airflow 3 stores the link as the task ends; 2.11 computes it in the webserver only.
+    assert result["push_link"] == (result["push_url"] if AIRFLOW_3 else None)

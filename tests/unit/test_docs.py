@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jinja2
+import pendulum
 import pytest
 
 README = Path(__file__).parents[2] / "README.md"
+OPERATORS = Path(__file__).parents[2] / "docs" / "operators.md"
+ROUNDED_TO_THE_DAY = (
+    "{{ data_interval_end.in_timezone('Asia/Shanghai').start_of('day').add(days=1, hours=9) }}"
+)
 
 
 def python_blocks(text: str) -> list[str]:
@@ -37,3 +43,28 @@ def test_the_docs_send_readers_only_to_pages_of_the_project(page: Path) -> None:
             assert (page.parent / target).is_file(), f"{page.name} links to {target}, not in the project"
     # The design notes beside the project (seed documents, research) are not shipped with it.
     assert not re.search(r"shared/|research/|real-apis|\bthe seeds?\b|\bseed \d{3}", text, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("doc", [README, OPERATORS], ids=lambda path: path.name)
+def test_the_docs_say_what_a_run_triggered_by_hand_does_to_data_interval_end(doc: Path) -> None:
+    text = " ".join(doc.read_text().split())
+
+    assert "triggered by hand" in text
+    assert "at the moment of triggering" in text
+    assert ROUNDED_TO_THE_DAY in text
+
+
+@pytest.mark.parametrize(
+    "data_interval_end",
+    [
+        pendulum.datetime(2026, 11, 23, tz="UTC"),  # a scheduled daily run in UTC
+        pendulum.datetime(2026, 11, 23, 10, 37, 12, tz="UTC"),  # triggered by hand on Airflow 3
+        pendulum.datetime(2026, 11, 22, 16, tz="UTC"),  # a daily DAG in Asia/Shanghai: its midnight
+    ],
+)
+def test_the_rounded_template_is_nine_tomorrow_in_shanghai_for_any_run(
+    data_interval_end: pendulum.DateTime,
+) -> None:
+    rendered = jinja2.Template(ROUNDED_TO_THE_DAY).render(data_interval_end=data_interval_end)
+
+    assert pendulum.parse(rendered) == pendulum.datetime(2026, 11, 24, 9, tz="Asia/Shanghai")

@@ -94,8 +94,46 @@ def test_engagelab_fields() -> None:
     assert fields["site_timezone"]["schema"]["default"] == "Asia/Shanghai"
     assert fields["max_retries"]["schema"] == {"type": ["integer", "null"], "default": 5}
     behaviour = CONNECTIONS["engagelab"]["ui-field-behaviour"]
-    assert behaviour["relabeling"] == {"login": "AppKey", "password": "Master Secret", "host": "Base URL"}
+    assert behaviour["relabeling"] == {
+        "login": "AppKey (required)",
+        "password": "Master Secret (required)",
+        "host": "Base URL",
+    }
+    assert behaviour["placeholders"]["login"].startswith("Required: ")
+    assert behaviour["placeholders"]["password"].startswith("Required: ")
     assert behaviour["hidden-fields"] == ["schema", "port"]
+
+
+def test_the_site_time_zone_says_it_must_match_the_console() -> None:
+    description = CONNECTIONS["engagelab"]["conn-fields"]["site_timezone"]["description"]
+
+    assert description.startswith("Must match the app's main-site time zone in the EngageLab console")
+    assert "Asia/Shanghai (UTC+8) unless set" in description
+
+
+@pytest.mark.parametrize("spec", [ENGAGELAB, PAI], ids=lambda spec: spec.conn_type)
+def test_help_names_standard_fields_by_the_label_the_form_shows(spec: ConnectionSpec) -> None:
+    for field in spec.fields:
+        for name, standard in (("host", "Host"), ("login", "Login"), ("password", "Password")):
+            label = spec.relabeling.get(name, standard)
+            if label != standard:
+                assert f"{standard} " not in field.description, (field.name, standard, label)
+    region = next(field for field in ENGAGELAB.fields if field.name == "region")
+    assert "unless Base URL is set" in region.description
+
+
+def test_airflow_3_connection_form_shows_appkey_and_master_secret_as_required() -> None:
+    connections_ui = pytest.importorskip("airflow.api_fastapi.core_api.services.ui.connections")
+
+    meta = {hook.connection_type: hook for hook in connections_ui.HookMetaService.hook_meta_data()}
+
+    standard = meta["engagelab"].standard_fields
+    assert (standard.login.title, standard.password.title) == (
+        "AppKey (required)",
+        "Master Secret (required)",
+    )
+    assert standard.host.title == "Base URL"
+    assert meta["engagelab"].extra_fields["site_timezone"]["description"].startswith("Must match")
 
 
 def test_pai_fields() -> None:
@@ -125,7 +163,7 @@ def test_the_providers_manager_builds_the_forms_without_the_hooks() -> None:
             # Airflow 3 records the dotted path, 2.11 the class name alone.
             assert widget.hook_class_name in (spec.hook_class, spec.hook_class.rpartition(".")[2])
             assert widget.is_sensitive is field.secret
-    assert manager.field_behaviours["engagelab"]["relabeling"]["password"] == "Master Secret"
+    assert manager.field_behaviours["engagelab"]["relabeling"]["password"] == "Master Secret (required)"
     assert manager.field_behaviours["pai_engagement"]["hidden_fields"] == ["schema", "port"]
 
 

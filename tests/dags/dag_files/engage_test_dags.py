@@ -159,3 +159,68 @@ def engage_test_retry() -> None:
 
 
 engage_test_retry()
+
+
+@dag(schedule="@daily", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False)
+def engage_test_rerun() -> None:
+    """Run twice for one date (a second `airflow dags test`): every task starts again at try 1."""
+    push = EngageLabCreateScheduleOperator(
+        task_id="push", name="Rerun_push", push=PUSH_WITHOUT_PLAN, send_at=TOMORROW_NINE_SHANGHAI
+    )
+    bulk = EngageLabCreateSchedulesOperator(
+        task_id="bulk",
+        schedules=[
+            {"name": f"Rerun_bulk_{index}", "push": PUSH_WITHOUT_PLAN, "send_at": TOMORROW_NINE_SHANGHAI}
+            for index in range(3)
+        ],
+    )
+    sms = PaiCreateScheduleOperator(
+        task_id="sms",
+        group_id="group-12345",
+        name="Rerun_SMS",
+        execute_time=TOMORROW_NINE_SHANGHAI,
+        template_code="SMS_RERUN",
+        sign_name="MyApp",
+    )
+
+    @task
+    def collect(ti: Any = None) -> None:
+        write_out(
+            push_url=ti.xcom_pull(task_ids="push", key="console_url"),
+            push_link=ti.xcom_pull(task_ids="push", key="_link_EngageLabScheduleLink"),
+            push=ti.xcom_pull(task_ids="push"),
+            bulk=ti.xcom_pull(task_ids="bulk"),
+            sms=ti.xcom_pull(task_ids="sms"),
+            schedules=stored_schedules(),
+        )
+
+    [push, bulk, sms] >> collect()
+
+
+engage_test_rerun()
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False)
+def engage_test_refused() -> None:
+    """Tasks with retries that no retry could help: bad input, and a refusal of the service."""
+    retrying = {"retries": 2, "retry_delay": dt.timedelta(seconds=0)}
+    bad_input = EngageLabCreateScheduleOperator(
+        task_id="bad_input", name="Bad_input", push=PUSH_WITHOUT_PLAN, send_at="not a time", **retrying
+    )
+    refused = EngageLabCreateScheduleOperator(
+        task_id="refused", name="Refused", push=PUSH_WITHOUT_PLAN, send_at=TOMORROW_NINE_SHANGHAI, **retrying
+    )
+
+    @task(trigger_rule="all_done")
+    def collect(ti: Any = None) -> None:
+        write_out(
+            links={
+                task_id: ti.xcom_pull(task_ids=task_id, key="_link_EngageLabScheduleLink")
+                for task_id in ("bad_input", "refused")
+            }
+        )
+
+    [bad_input, refused] >> collect()
+
+
+engage_test_refused()

@@ -145,23 +145,27 @@ BAD_INPUT = [
         {"push": {**PUSH, "body": {"notification": {"alert": "x"}}}, "send_at": tomorrow_at(9)},
         "push.body.platform",
     ),
-    ({"send_at": "2030-2-15 13:16:59"}, "trigger.single.time"),
-    ({"send_at": dt.datetime(2030, 1, 1, 9)}, "trigger.single.time"),  # naive
-    ({"send_at": "yesterday"}, "trigger.single.time"),
-    ({"send_at": pendulum.now("UTC").subtract(hours=1)}, "trigger.single.time"),  # in the past
-    ({"send_at": pendulum.now("UTC").add(years=1, days=2)}, "trigger.single.time"),  # > 1 year ahead
-    ({"send_at": tomorrow_at(9), "zone_type": 3}, "trigger.single.zone_type"),
+    # A refusal names the argument the DAG author wrote, not the API path it became.
+    ({"send_at": "2030-2-15 13:16:59"}, "send_at"),
+    ({"send_at": dt.datetime(2030, 1, 1, 9)}, "send_at"),  # naive
+    ({"send_at": "yesterday"}, "send_at"),
+    ({"send_at": pendulum.now("UTC").subtract(hours=1)}, "send_at"),  # in the past
+    ({"send_at": pendulum.now("UTC").add(years=1, days=2)}, "send_at"),  # > 1 year ahead
+    ({"send_at": tomorrow_at(9), "zone_type": 3}, "zone_type"),
     ({"trigger": {"single": {"time": "2030-01-01 09:00:00"}, "periodical": {}}}, "trigger"),
+    ({"trigger": {"single": {"time": "2030-1-1 09:00:00"}}}, "trigger.single.time"),  # the API's own dict
+    ({"trigger": {"single": {"time": tomorrow_at(9)}}, "zone_type": 3}, "zone_type"),
+    ({"trigger": {"single": {"time": tomorrow_at(9), "zone_type": 3}}}, "trigger.single.zone_type"),
     ({"send_at": tomorrow_at(9), "time": "09:00:00"}, "trigger"),
     ({}, "trigger"),
     ({"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "09:00"}, "time_unit"),
     (
         {"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "24:00:00", "time_unit": "day"},
-        "trigger.periodical.time",
+        "time",
     ),
     (
         {"start": tomorrow_at(0), "end": tomorrow_at(0).add(days=3), "time": "09:00:00", "time_unit": "hour"},
-        "trigger.periodical.time_unit",
+        "time_unit",
     ),
     (
         {
@@ -171,7 +175,7 @@ BAD_INPUT = [
             "time_unit": "week",
             "point": ["MON", "FUN"],
         },
-        "trigger.periodical.point[1]",
+        "point[1]",
     ),
     (
         {
@@ -180,7 +184,7 @@ BAD_INPUT = [
             "time": "09:00:00",
             "time_unit": "day",
         },
-        "trigger.periodical.end",
+        "end",
     ),
     (
         {
@@ -189,7 +193,36 @@ BAD_INPUT = [
             "time": "09:00:00",
             "time_unit": "day",
         },
-        "trigger.periodical.end",
+        "end",
+    ),
+    (
+        {
+            "start": "2030-1-1 00:00:00",
+            "end": tomorrow_at(0).add(days=3),
+            "time": "09:00:00",
+            "time_unit": "day",
+        },
+        "start",
+    ),
+    (
+        {
+            "start": tomorrow_at(0),
+            "end": tomorrow_at(0).add(days=1),
+            "time": "09:00:00",
+            "time_unit": "month",
+            "point": ["31"] if tomorrow_at(0).day < 30 else ["01"],
+        },
+        "start/end/time/time_unit/point",
+    ),
+    (
+        {
+            "start": tomorrow_at(0),
+            "end": tomorrow_at(0).add(days=3),
+            "time": "09:00:00",
+            "time_unit": "day",
+            "zone_type": 0,
+        },
+        "zone_type",
     ),
 ]
 
@@ -223,6 +256,28 @@ def test_retry_reattaches_to_the_schedule_an_earlier_try_created(engagelab_conn:
     assert reattached == created
     assert engagelab_conn.state()["engagelab"]["schedules"] == 1
     assert retry.xcom["console_url"].endswith(created)
+
+
+def test_running_a_finished_task_again_at_try_1_reattaches(
+    engagelab_conn: EmulatorControl, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `airflow tasks test` twice, or a second `airflow dags test` of one run: both start at try 1.
+    with caplog.at_level(logging.INFO):
+        created = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn()})
+        first_log = caplog.text + capsys.readouterr().out
+        caplog.clear()
+        again = create_op(send_at=tomorrow_at(9)).execute({"ti": TaskInstanceStandIn()})
+        second_log = caplog.text + capsys.readouterr().out
+
+    assert again == created
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 1
+    assert service_requests(engagelab_conn)["POST /v4/schedules"] == {"200": 1}
+    assert f"Created schedule {created} (Spring_sale) with idempotency key af-" in first_log
+    assert "Re-attached" not in first_log
+    assert f"Re-attached to schedule {created} (Spring_sale), created earlier with idempotency key af-" in (
+        second_log
+    )
+    assert "Created schedule" not in second_log
 
 
 def test_a_chosen_idempotency_key_also_reattaches(engagelab_conn: EmulatorControl) -> None:
@@ -261,6 +316,24 @@ def test_another_run_creates_its_own_schedule(engagelab_conn: EmulatorControl) -
     assert engagelab_conn.state()["engagelab"]["schedules"] == 2
 
 
+def test_a_run_replaced_for_the_same_logical_date_reattaches(engagelab_conn: EmulatorControl) -> None:
+    # `airflow dags test DAG DATE` run again replaces the run of DATE with one of a new run id.
+    date = pendulum.datetime(2026, 11, 23, tz="UTC")
+    first = create_op(send_at=tomorrow_at(9)).execute(
+        {"ti": TaskInstanceStandIn(run_id="manual__first"), "logical_date": date}
+    )
+    again = create_op(send_at=tomorrow_at(9)).execute(
+        {"ti": TaskInstanceStandIn(run_id="manual__again"), "logical_date": date.in_timezone("Asia/Tokyo")}
+    )
+    other_date = create_op(send_at=tomorrow_at(9)).execute(
+        {"ti": TaskInstanceStandIn(run_id="manual__again"), "logical_date": date.add(days=1)}
+    )
+
+    assert again == first
+    assert other_date != first
+    assert engagelab_conn.state()["engagelab"]["schedules"] == 2
+
+
 def test_lost_answer_after_commit_reattaches_within_the_same_try(engagelab_conn: EmulatorControl, ti) -> None:
     engagelab_conn.faults(
         [{"kind": "commit_then_drop", "next": 1, "method": "POST", "path": "/v4/schedules"}]
@@ -283,6 +356,80 @@ def test_user_request_id_is_kept_and_the_key_goes_to_custom_args(engagelab_conn:
     assert again == created
     assert schedule["push"]["request_id"] == "crm-42"
     assert schedule["push"]["custom_args"][IDEMPOTENCY_MARKER].startswith("af-")
+
+
+# --- create: what a retry can and cannot change --------------------------------------------------
+
+
+def test_a_refusal_of_the_service_fails_without_retry_keeping_its_code(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    engagelab_conn.faults([{"kind": "status", "next": 1, "method": "POST", "status": 400, "code": 28100}])
+
+    with pytest.raises(AirflowFailException, match="code 28100") as failed:
+        create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    assert failed.value.__cause__.vendor_code == 28100
+    assert "no retry can change this refusal" in str(failed.value)
+
+
+def test_bad_credentials_fail_without_retry(emulator: EmulatorControl, monkeypatch, ti) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ENGAGELAB_DEFAULT", connection(emulator.base_url, password="wrong-secret")
+    )
+
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        EngageLabUpsertPushPlanOperator(task_id="plan", plan_id="p_1", plan_description="x").execute(
+            {"ti": ti}
+        )
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="any").execute({"ti": ti})
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        update_op(schedule_id="any", enabled=False).execute({"ti": ti})
+    with pytest.raises(AirflowFailException, match="HTTP 401, code 28101"):
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=segment_items(2)).execute({"ti": ti})
+
+
+def test_a_connection_without_the_master_secret_fails_without_retry_before_any_request(
+    emulator: EmulatorControl, monkeypatch, ti
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_ENGAGELAB_DEFAULT", connection(emulator.base_url, password=None))
+
+    with pytest.raises(AirflowFailException, match="needs the AppKey as login and the Master Secret"):
+        create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    assert service_requests(emulator) == {}
+
+
+def test_a_transient_failure_stays_retryable(engagelab_conn: EmulatorControl, ti) -> None:
+    # More 503s than the hook's own retries (2 in tests): Airflow's retry of the task may still succeed.
+    engagelab_conn.faults([{"kind": "status", "next": 10, "method": "GET", "status": 503}])
+
+    with pytest.raises(AirflowException, match="HTTP 503") as failed:
+        create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    assert not isinstance(failed.value, AirflowFailException)
+    assert "POST /v4/schedules" not in service_requests(engagelab_conn)
+
+
+def test_a_bulk_task_with_a_transient_failure_among_refusals_stays_retryable(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    engagelab_conn.faults(
+        [
+            {"kind": "status", "next": 1, "method": "POST", "status": 400, "code": 28100},
+            {"kind": "status", "next": 3, "method": "POST", "status": 503},  # the hook retries twice
+        ]
+    )
+
+    with pytest.raises(AirflowException, match="2 of 4 schedules were not created") as failed:
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=segment_items(4), max_workers=1).execute(
+            {"ti": ti}
+        )
+
+    assert not isinstance(failed.value, AirflowFailException)
 
 
 # --- bulk -----------------------------------------------------------------------------------------
@@ -347,6 +494,7 @@ def test_bulk_retry_creates_only_what_is_missing(engagelab_conn: EmulatorControl
         )
 
     assert "28100" in str(failed.value)
+    assert isinstance(failed.value, AirflowFailException)  # refusals: Airflow's own retry would not help
     assert sum(schedule_id is not None for schedule_id in first.xcom["schedule_ids"]) == 9
     retry = TaskInstanceStandIn(task_id="bulk", try_number=2)
     ids = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items, max_workers=4).execute(
@@ -372,6 +520,34 @@ def test_bulk_retry_matches_items_by_content_not_position(engagelab_conn: Emulat
 
     assert again == list(reversed(first))
     assert engagelab_conn.state()["engagelab"]["schedules"] == 6
+
+
+def test_bulk_run_again_at_try_1_creates_nothing_and_lists_once(engagelab_conn: EmulatorControl) -> None:
+    items = segment_items(8)
+    first = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute(
+        {"ti": TaskInstanceStandIn(task_id="bulk")}
+    )
+    listed_before = service_requests(engagelab_conn)["GET /v4/schedules"]["200"]
+
+    again = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute(
+        {"ti": TaskInstanceStandIn(task_id="bulk")}
+    )
+
+    assert again == first
+    requests_seen = service_requests(engagelab_conn)
+    assert requests_seen["POST /v4/schedules"] == {"200": 8}
+    assert requests_seen["GET /v4/schedules"]["200"] == listed_before + 1  # one listing for all 8
+
+
+def test_bulk_refuses_two_items_with_the_same_chosen_key(engagelab_conn: EmulatorControl, ti) -> None:
+    items = [{**item, "idempotency_key": "segment"} for item in segment_items(3)]
+
+    with pytest.raises(
+        AirflowFailException, match=r"schedules\[1\]\.idempotency_key: 'segment' is also schedules\[0\]'s"
+    ):
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
 
 
 def test_bulk_lost_answers_are_resolved_without_duplicates(engagelab_conn: EmulatorControl, ti) -> None:
@@ -415,7 +591,7 @@ def test_bulk_checks_every_item_before_sending_anything(engagelab_conn: Emulator
     items[1]["send_at"] = "2030-1-1 09:00:00"
     items[3]["push"] = {**PUSH, "body": {"platform": "android"}}
 
-    with pytest.raises(AirflowFailException, match=r"schedules\[1\]\.trigger\.single\.time") as failed:
+    with pytest.raises(AirflowFailException, match=r"schedules\[1\]\.send_at: ") as failed:
         EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
 
     assert "2 of 5 schedules are invalid" in str(failed.value)
@@ -595,10 +771,11 @@ def test_delete_of_a_missing_schedule_is_fine_unless_asked_otherwise(
 ) -> None:
     EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="gone").execute({"ti": ti})
 
-    with pytest.raises(EngageLabNotFoundError):
+    with pytest.raises(AirflowFailException, match="code 28104") as failed:  # no retry finds it either
         EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="gone", missing_ok=False).execute(
             {"ti": ti}
         )
+    assert isinstance(failed.value.__cause__, EngageLabNotFoundError)
 
 
 def test_upsert_push_plan_creates_then_updates(engagelab_conn: EmulatorControl, ti) -> None:

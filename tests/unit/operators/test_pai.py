@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pendulum
 import pytest
-from airflow.providers.common.compat.sdk import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.emulator.client import EmulatorControl
@@ -108,6 +109,34 @@ def test_retry_reattaches_to_the_plan_an_earlier_try_created(roa: EmulatorContro
     assert roa.state()["pai"]["schedules"] == 1
 
 
+def test_running_a_finished_task_again_at_try_1_reattaches_on_roa(
+    roa: EmulatorControl, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with caplog.at_level(logging.INFO):
+        first = create_op(execute_time=tomorrow_nine_utc8()).execute({"ti": TaskInstanceStandIn()})
+        first_log = caplog.text + capsys.readouterr().out
+        caplog.clear()
+        again = create_op(execute_time=tomorrow_nine_utc8()).execute({"ti": TaskInstanceStandIn()})
+        second_log = caplog.text + capsys.readouterr().out
+
+    assert again == first
+    assert roa.state()["pai"]["schedules"] == 1
+    assert f"Created PAI plan {first} (DailyReminder)" in first_log
+    assert f"Re-attached to PAI plan {first} (DailyReminder), created earlier in this DAG run" in second_log
+    assert "Created PAI plan" not in second_log
+
+
+def test_mapped_tasks_sharing_a_name_each_create_their_plan(roa: EmulatorControl) -> None:
+    nine = tomorrow_nine_utc8()
+    ids = [
+        create_op(execute_time=nine.add(hours=index)).execute({"ti": TaskInstanceStandIn(map_index=index)})
+        for index in range(3)
+    ]
+
+    assert len(set(ids)) == 3
+    assert roa.state()["pai"]["schedules"] == 3
+
+
 def test_retry_does_not_take_a_plan_of_the_same_name_for_another_group(roa: EmulatorControl) -> None:
     create_op(group_id="group-a", execute_time=tomorrow_nine_utc8()).execute({"ti": TaskInstanceStandIn()})
 
@@ -168,6 +197,37 @@ def test_lost_answer_on_the_gateway_fails_without_retry(gateway: EmulatorControl
     assert gateway.state()["pai"]["schedules"] == 1  # it did take effect: a retry would have doubled it
 
 
+@pytest.mark.parametrize("api_style", ["roa", "gateway"])
+def test_a_refusal_of_the_service_fails_without_retry(
+    emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch, api_style: str
+) -> None:
+    login = "demo-ak-id" if api_style == "roa" else None
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_PAI_ENGAGEMENT_DEFAULT",
+        connection(
+            emulator.base_url, "pai_engagement", login=login, password="wrong-secret", api_style=api_style
+        ),
+    )
+
+    with pytest.raises(AirflowFailException, match="HTTP 40") as failed:
+        create_op(execute_time=tomorrow_nine_utc8()).execute({"ti": TaskInstanceStandIn()})
+
+    assert failed.value.__cause__.status_code in (400, 401, 403)  # SignatureDoesNotMatch is a 400
+    assert not failed.value.__cause__.transient
+
+
+def test_a_transient_failure_of_the_gateway_stays_retryable(gateway: EmulatorControl) -> None:
+    gateway.faults(
+        [{"kind": "status", "next": 10, "method": "POST", "path": "/api/PaiPlugin", "status": 429}]
+    )
+
+    with pytest.raises(AirflowException, match="HTTP 429") as failed:
+        create_op(execute_time=tomorrow_nine_utc8()).execute({"ti": TaskInstanceStandIn()})
+
+    assert not isinstance(failed.value, AirflowFailException)
+    assert gateway.state()["pai"]["schedules"] == 0
+
+
 def test_delete_removes_the_plan_and_tolerates_a_missing_one(roa: EmulatorControl) -> None:
     schedule_id = create_op(execute_time=tomorrow_nine_utc8()).execute({"ti": TaskInstanceStandIn()})
 
@@ -175,5 +235,6 @@ def test_delete_removes_the_plan_and_tolerates_a_missing_one(roa: EmulatorContro
     PaiDeleteScheduleOperator(task_id="delete", schedule_id=schedule_id).execute({})
 
     assert roa.state()["pai"]["schedules"] == 0
-    with pytest.raises(PaiEngagementNotFoundError):
+    with pytest.raises(AirflowFailException, match="code 404") as failed:
         PaiDeleteScheduleOperator(task_id="delete", schedule_id=schedule_id, missing_ok=False).execute({})
+    assert isinstance(failed.value.__cause__, PaiEngagementNotFoundError)
