@@ -36,29 +36,22 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["service"],
             },
         ],
-        "hooks": [
-            {
-                "integration-name": ENGAGELAB_INTEGRATION,
-                "python-modules": ["airflow_provider_engage.hooks.engagelab"],
-            },
-            {
-                "integration-name": PAI_INTEGRATION,
-                "python-modules": ["airflow_provider_engage.hooks.pai"],
-            },
-        ],
-        "operators": [
-            {
-                "integration-name": ENGAGELAB_INTEGRATION,
-                "python-modules": ["airflow_provider_engage.operators.engagelab"],
-            },
-            {
-                "integration-name": PAI_INTEGRATION,
-                "python-modules": ["airflow_provider_engage.operators.pai"],
-            },
-        ],
+        "hooks": _per_integration("hooks"),
+        "operators": _per_integration("operators"),
+        "sensors": _per_integration("sensors"),
+        "triggers": _per_integration("triggers"),
         "extra-links": [
             "airflow_provider_engage.links.EngageLabScheduleLink",
             "airflow_provider_engage.links.PaiScheduleLink",
         ],
         "connection-types": [ENGAGELAB.provider_entry(), PAI.provider_entry()],
     }
+
+
+def _per_integration(kind: str) -> list[dict[str, Any]]:
+    """One entry per vendor: ``airflow_provider_engage.<kind>.engagelab`` and ``.pai``."""
+    vendors = ((ENGAGELAB_INTEGRATION, "engagelab"), (PAI_INTEGRATION, "pai"))
+    return [
+        {"integration-name": name, "python-modules": [f"airflow_provider_engage.{kind}.{module}"]}
+        for name, module in vendors
+    ]

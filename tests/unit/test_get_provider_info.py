@@ -38,7 +38,7 @@ def test_package_and_version() -> None:
     assert INFO["description"]
 
 
-@pytest.mark.parametrize("kind", ["hooks", "operators"])
+@pytest.mark.parametrize("kind", ["hooks", "operators", "sensors", "triggers"])
 def test_every_listed_module_imports(kind: str) -> None:
     modules = [module for group in INFO[kind] for module in group["python-modules"]]
     assert modules == [f"airflow_provider_engage.{kind}.engagelab", f"airflow_provider_engage.{kind}.pai"]

@@ -16,8 +16,8 @@ HEAVY = (
 )
 
 
-def _loaded_after(statement: str) -> set[str]:
-    probe = f"import json, sys; {statement}; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+def _loaded_after(statement: str, watched: tuple[str, ...] = HEAVY) -> set[str]:
+    probe = f"import json, sys; {statement}; print(json.dumps([m for m in {watched!r} if m in sys.modules]))"
     done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
