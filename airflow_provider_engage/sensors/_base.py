@@ -36,6 +36,7 @@ from airflow.providers.common.compat.sdk import (
 )
 
 from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.operators._task import xcom_push
 from airflow_provider_engage.watches.verdicts import Cadence, Verdict, instant, iso
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ __all__ = ["WaitingSensor", "Watch"]
 
 STORE_KEY = "airflow_provider_engage.wait"
 EVENT_STATUSES = ("success", "failed", "timeout", "error")
+DETECTED_AT_KEY = "detected_at"
 WAITING_THROUGH = Verdict("waiting", "the last look met a transient failure; waiting on")
 
 
@@ -128,10 +130,14 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
             deadline = self._deadline(context)
             while not verdict.done:
                 verdict = self._wait_once(context, hook, watch, verdict, deadline)
-            return self._end(context, verdict)
+            return self._end(context, verdict, iso(hook.service_clock.now()))
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> Any:
         """Resume after the trigger's one terminal event; an unknown or missing status fails."""
+        with self._ending_as_configured():
+            return self._resume(context, event)
+
+    def _resume(self, context: Context, event: Mapping[str, Any] | None) -> Any:
         status = event.get("status") if isinstance(event, Mapping) else None
         message = str(event.get("message", "")) if isinstance(event, Mapping) else ""
         if status not in EVENT_STATUSES:
@@ -141,12 +147,14 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
             raise AirflowSensorTimeout(message)
         if status == "error":
             raise AirflowFailException(f"The wait ended on an error no retry can fix: {message}")
-        return self._end(context, Verdict(status, message, event.get("result")))
+        return self._end(context, Verdict(status, message, event.get("result")), event.get("detected_at"))
 
-    def _end(self, context: Context, verdict: Verdict) -> Any:
+    def _end(self, context: Context, verdict: Verdict, detected_at: str | None) -> Any:
+        """Fail, or publish when the service's clock showed the awaited thing done, and return it."""
         if verdict.status == "failed":
             raise AirflowFailException(verdict.message)
-        self.log.info("%s", verdict.message)
+        self.log.info("%s (seen at %s, service time)", verdict.message, detected_at)
+        xcom_push(context, DETECTED_AT_KEY, detected_at)
         return self._finish(context, verdict)
 
     def _wait_once(

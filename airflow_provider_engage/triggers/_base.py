@@ -26,7 +26,7 @@ from airflow_provider_engage.service_errors import (
     EngageServiceError,
     PaiEngagementNotFoundError,
 )
-from airflow_provider_engage.watches.verdicts import Verdict, instant
+from airflow_provider_engage.watches.verdicts import Verdict, instant, iso
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks._async import EngageAsyncHook
@@ -90,15 +90,19 @@ class WaitingTrigger(BaseTrigger):
                 look_at = min(look_at, now + dt.timedelta(seconds=self.clock_sync_interval))
             await _sleep_until(min(look_at, deadline), clock)
             if clock.local_now() >= deadline:
-                yield _event("timeout", f"the wait timed out at {self.deadline}")
-                return
-            verdict = await self._look(hook, watch)
-            if verdict is None:
-                continue
-            if verdict.done:
-                yield _event(verdict.status, verdict.message, verdict.result)
-                return
-            self.log.info("%s", verdict.message)
+                event = _event("timeout", f"the wait timed out at {self.deadline}")
+            else:
+                verdict = await self._look(hook, watch)
+                if verdict is None or not verdict.done:
+                    if verdict is not None:
+                        self.log.info("%s", verdict.message)
+                    continue
+                event = _event(verdict.status, verdict.message, verdict.result, detected_at=iso(clock.now()))
+            # Closed before the event: a consumer that takes one event and stops (``dag.test()``)
+            # never resumes this generator, and a triggerer's cleanup() then finds nothing open.
+            await self.cleanup()
+            yield event
+            return
 
     async def _look(self, hook: EngageAsyncHook, watch: Watch) -> Verdict | None:
         """One look; None after a transient failure (the next look comes by the cadence)."""
@@ -122,8 +126,9 @@ class WaitingTrigger(BaseTrigger):
             await hook.close()
 
 
-def _event(status: str, message: str, result: Any = None) -> TriggerEvent:
-    return TriggerEvent({"status": status, "message": message, "result": result})  # type: ignore[no-untyped-call]
+def _event(status: str, message: str, result: Any = None, **more: Any) -> TriggerEvent:
+    payload = {"status": status, "message": message, "result": result, **more}
+    return TriggerEvent(payload)  # type: ignore[no-untyped-call]
 
 
 async def _sleep_until(moment: dt.datetime, clock: ServiceClock) -> None:

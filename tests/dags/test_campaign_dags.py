@@ -115,3 +115,26 @@ def test_the_link_of_a_task_that_created_is_its_console_url(run_dag: DagRunner) 
     assert result["push_url"].endswith(f"/_emulator/schedules/{result['push']}")
     # Airflow 3 stores the link as the task ends; 2.11 computes it in the webserver only.
     assert result["push_link"] == (result["push_url"] if AIRFLOW_3 else None)
+
+
+def test_deferrable_sensors_wait_for_the_firings_and_catch_them(
+    run_dag: DagRunner, dag_emulator: EmulatorControl
+) -> None:
+    today = pendulum.now("UTC").start_of("day")
+    send_at = today.add(days=1, hours=1)  # what the DAG schedules: 09:00 tomorrow in Shanghai
+    # Real time, a minute before: the run creates everything first, then the sensors defer and wait.
+    dag_emulator.set_clock(send_at.subtract(seconds=60), frozen=False)
+
+    result = run_dag("engage_test_waits", logical_date=today.to_date_string())
+
+    assert result["occurrence"]["earliest"] == send_at.isoformat()
+    assert [record["fired_at"] for record in result["records"]] == [send_at.isoformat()]
+    assert result["by_plan"] == {"wait_test": [result["records"][0]["msg_id"]]}
+    assert result["sending"]["status"] == 4
+    detected = pendulum.parse(result["detected_at"])
+    assert send_at <= detected <= send_at.add(seconds=30)  # caught within a poke interval or so
+    requests = dag_emulator.state()["requests"]
+    msg_id_reads = sum(requests.get("GET /v4/schedules/{schedule_id}/msg-ids", {}).values())
+    assert msg_id_reads <= 4  # before the wait, then a look or two: no polling while it waited
+    if AIRFLOW_3:
+        assert "Pausing task as DEFERRED" in result["_log"]

@@ -122,18 +122,26 @@ def test_help_names_standard_fields_by_the_label_the_form_shows(spec: Connection
     assert "unless Base URL is set" in region.description
 
 
-def test_airflow_3_connection_form_shows_appkey_and_master_secret_as_required() -> None:
-    connections_ui = pytest.importorskip("airflow.api_fastapi.core_api.services.ui.connections")
+def test_the_connection_form_shows_appkey_and_master_secret_as_required() -> None:
+    from airflow import __version__ as airflow_version
 
-    meta = {hook.connection_type: hook for hook in connections_ui.HookMetaService.hook_meta_data()}
+    if airflow_version.startswith("3."):  # the React UI's form metadata, as the UI reads it
+        from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
 
-    standard = meta["engagelab"].standard_fields
-    assert (standard.login.title, standard.password.title) == (
-        "AppKey (required)",
-        "Master Secret (required)",
-    )
-    assert standard.host.title == "Base URL"
-    assert meta["engagelab"].extra_fields["site_timezone"]["description"].startswith("Must match")
+        meta = {hook.connection_type: hook for hook in HookMetaService.hook_meta_data()}
+        standard = meta["engagelab"].standard_fields
+        labels = (standard.login.title, standard.password.title, standard.host.title)
+        help_text = meta["engagelab"].extra_fields["site_timezone"]["description"]
+    else:  # 2.11's Flask form, built by the providers manager from the hook
+        from airflow.providers_manager import ProvidersManager
+
+        relabeling = ProvidersManager().field_behaviours["engagelab"]["relabeling"]
+        labels = (relabeling["login"], relabeling["password"], relabeling["host"])
+        widget = ProvidersManager().connection_form_widgets["extra__engagelab__site_timezone"]
+        help_text = str(widget.field.kwargs["description"])
+
+    assert labels == ("AppKey (required)", "Master Secret (required)", "Base URL")
+    assert help_text.startswith("Must match")
 
 
 def test_pai_fields() -> None:

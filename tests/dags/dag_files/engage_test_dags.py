@@ -7,13 +7,11 @@ to the JSON file named by ENGAGE_TEST_OUT, for the test to check.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pendulum
 from airflow.providers.common.compat.sdk import dag, task
+from test_output import write_out  # type: ignore[import-not-found]  # the DAGs folder is on sys.path
 
 from airflow_provider_engage.operators.engagelab import (
     EngageLabCreateScheduleOperator,
@@ -37,14 +35,6 @@ PUSH_WITHOUT_PLAN = {
 # Tomorrow 09:00 in Shanghai for today's run of a daily DAG in UTC: data_interval_end is today's
 # midnight UTC (08:00 in Shanghai), so a day and an hour later it is 09:00 tomorrow there.
 TOMORROW_NINE_SHANGHAI = "{{ data_interval_end.add(days=1, hours=1) }}"
-
-
-def write_out(**values: Any) -> None:
-    """Merge ``values`` into the JSON file the test reads."""
-    path = Path(os.environ["ENGAGE_TEST_OUT"])
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data.update(values)
-    path.write_text(json.dumps(data, default=str))
 
 
 def stored_schedules() -> dict[str, dict[str, Any]]:

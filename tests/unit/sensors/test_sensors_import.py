@@ -3,7 +3,7 @@ load when a task runs or defers."""
 
 from __future__ import annotations
 
-from tests.unit.operators.test_operators_import import HEAVY, _loaded_after
+from tests.unit.operators.test_operators_import import _loaded_after
 
 TRIGGERS = (
     "airflow_provider_engage.triggers.engagelab",
