@@ -8,10 +8,13 @@ Every run:
    (zone_type 1), all in one task under the service's rate limit;
 4. schedules a reminder for 20:00 on each device's own clock (zone_type 2);
 5. schedules a daily digest at 12:30 site time for the next two weeks (a periodical);
-6. creates a PAI User Engagement SMS plan for tomorrow 10:00 UTC+8, repeated weekly three times.
+6. creates a PAI User Engagement SMS plan for tomorrow 10:00 UTC+8, repeated weekly three times;
+7. waits, in the triggerer (no worker slot), until the first segment's push has really gone out,
+   and hands its message ids to a task that reads their delivery statistics.
 
 Every create is safe to retry or run again: it re-attaches to what an earlier try created.
 It runs as it is against the offline emulator (`make demo`) or against the real services.
+Connections: `engagelab_default` (AppKey, Master Secret) and `pai_engagement_default`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from airflow_provider_engage.operators.engagelab import (
     EngageLabUpsertPushPlanOperator,
 )
 from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator
+from airflow_provider_engage.sensors.engagelab import EngageLabScheduleFiredSensor
 
 PLAN_ID = "reengage_{{ ds_nodash }}"
 # data_interval_end is a scheduled run's midnight UTC (08:00 in Shanghai); a day and an hour later
@@ -80,10 +84,28 @@ def engage_campaign() -> None:
             for segment in segments
         ]
 
-    EngageLabCreateSchedulesOperator(
+    segments = EngageLabCreateSchedulesOperator(
         task_id="schedule_segments",
         schedules=segment_pushes(audiences(), plan.output, TOMORROW_NINE_SITE),
     )
+    first_push_out = EngageLabScheduleFiredSensor(
+        task_id="wait_for_first_push",
+        schedule_id="{{ ti.xcom_pull(task_ids='schedule_segments')[0] }}",
+        deferrable=True,  # waits in the triggerer, and looks only once the push is due
+        timeout=2 * 86400,
+    )
+
+    @task
+    def delivery_statistics(records: list[dict[str, Any]]) -> dict[str, int]:
+        """Totals over the fired messages: what a warehouse load would start from."""
+        from airflow_provider_engage.hooks.engagelab import EngageLabHook
+
+        stats = EngageLabHook().get_message_stats([record["msg_id"] for record in records if record["ok"]])
+        keys = ("targets", "sent", "delivered", "impressions", "clicks")
+        return {key: sum(int(item.get(key, 0)) for item in stats.values()) for key in keys}
+
+    segments >> first_push_out
+    delivery_statistics(first_push_out.output)
     device_local = EngageLabCreateScheduleOperator(
         task_id="evening_reminder",
         name="Evening_reminder",
