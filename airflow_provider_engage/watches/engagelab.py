@@ -169,8 +169,8 @@ class ScheduleWatch:
         if earliest is None or self.window_end is None:  # judged at the first look: never waits
             return Cadence(dt.datetime.min.replace(tzinfo=dt.UTC), poke_interval)
         if self.all_zones:
-            return Cadence(self.window_end, poke_interval, last=self.window_end)
-        return Cadence(earliest, poke_interval, last=self.window_end)
+            return Cadence(self.window_end, poke_interval, last=self.window_end, key=self.schedule_id)
+        return Cadence(earliest, poke_interval, last=self.window_end, key=self.schedule_id)
 
     # --- judging an answer ----------------------------------------------------------------------
 
@@ -298,7 +298,7 @@ class PlanMessagesWatch:
         )
 
     def cadence(self, poke_interval: float) -> Cadence:
-        return Cadence(self.range_start, poke_interval, last=self.range_end)
+        return Cadence(self.range_start, poke_interval, last=self.range_end, key=",".join(self.plan_ids))
 
     def calls(self) -> list[tuple[str, tuple[Any, ...]]]:
         return [("get_plan_msg_ids", (list(self.plan_ids), self.start_date, self.end_date))]

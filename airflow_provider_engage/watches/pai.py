@@ -95,7 +95,7 @@ class PaiScheduleWatch:
         return replace(self, baseline=_total(metrics))
 
     def cadence(self, poke_interval: float) -> Cadence:
-        return Cadence(self.sending, poke_interval, last=self.give_up_at)
+        return Cadence(self.sending, poke_interval, last=self.give_up_at, key=self.schedule_id)
 
     def calls(self) -> list[tuple[str, tuple[Any, ...]]]:
         """GetSchedule, and for a repeating plan its day's metrics (sync and async hooks alike)."""

@@ -7,6 +7,7 @@ sleeps on this machine is the caller's, with :class:`~airflow_provider_engage.ho
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -14,6 +15,9 @@ Status = Literal["waiting", "success", "failed", "error"]
 
 SETTLE_SECONDS = 2.0
 """The first look comes this long after the instant a firing is due: the service needs a moment."""
+SPREAD_SECONDS = 2.0
+"""Looks at one instant are spread over this long, each wait by its own key: 1,000 schedules that
+fire in the same second are looked at over two seconds (the service's 500 a second), not at once."""
 FIRST_STEP_SECONDS = 5.0
 """Then the looks back off from this step up to the sensor's ``poke_interval``."""
 
@@ -45,16 +49,23 @@ class Cadence:
     due: dt.datetime  # service time of the first instant worth a look
     poke_interval: float
     last: dt.datetime | None = None  # no look is worth making after this (the window's end)
+    key: str = ""  # spreads the first look (see SPREAD_SECONDS)
 
     def next_look(self, now: dt.datetime) -> dt.datetime:
         if now < self.due:
-            return self.due + dt.timedelta(seconds=SETTLE_SECONDS)
+            return self.due + dt.timedelta(seconds=SETTLE_SECONDS + spread(self.key))
         waited = (now - self.due).total_seconds()
         step = max(FIRST_STEP_SECONDS, min(self.poke_interval, waited))
         following = now + dt.timedelta(seconds=step)
         if self.last is not None and now < self.last < following:
             return self.last  # one last look as the window closes, not a step past it
         return following
+
+
+def spread(key: str) -> float:
+    """A stable share of :data:`SPREAD_SECONDS` for ``key`` (the same after any restart)."""
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 * SPREAD_SECONDS
 
 
 def instant(value: str | None) -> dt.datetime | None:

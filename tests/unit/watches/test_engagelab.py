@@ -16,6 +16,7 @@ from airflow_provider_engage.watches.engagelab import (
     choose_occurrence,
     matching_window,
 )
+from airflow_provider_engage.watches.verdicts import spread
 
 UTC = dt.UTC
 DAILY_9 = {
@@ -169,7 +170,8 @@ def test_all_zones_waits_for_the_windows_end_and_returns_everything_that_arrived
     done = w.judge(arrivals, at(2030, 1, 5, 21, 10))
     assert done.status == "success"
     assert len(done.result) == 14
-    assert w.cadence(60).next_look(at(2030, 1, 5)) == at(2030, 1, 5, 21, 10, 2)  # one look, at the end
+    one_look = at(2030, 1, 5, 21, 10, 2) + dt.timedelta(seconds=spread("s1"))
+    assert w.cadence(60).next_look(at(2030, 1, 5)) == one_look  # one look, at the end
 
 
 def test_the_first_arrival_is_enough_without_all_zones() -> None:
@@ -242,9 +244,13 @@ def test_looks_wait_for_the_firing_then_back_off_up_to_the_poke_interval() -> No
     looks = [cadence.next_look(at(2030, 1, 9))]
     while len(looks) < 8:
         looks.append(cadence.next_look(looks[-1]))
-    assert looks[0] == due + dt.timedelta(seconds=2)
+    shift = spread("s1")  # this schedule's place in the two seconds looks at one instant share
+    assert 0 <= shift < 2
+    assert looks[0] == due + dt.timedelta(seconds=2 + shift)
     gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(looks)]
-    assert gaps[:5] == [5, 7, 14, 28, 56]
+    # Each step is the time waited since the firing was due, from 5 s up to the poke interval.
+    assert gaps[:4] == pytest.approx([5, 7 + shift, 14 + 2 * shift, 28 + 4 * shift])
+    assert gaps[4] == pytest.approx(min(60, 56 + 8 * shift))
     assert gaps[5] == 60  # then every poke_interval... until the window's end
     assert looks[-1] <= at(2030, 1, 10, 1, 10)
 
@@ -263,3 +269,11 @@ def test_a_plan_watch_needs_every_plan_and_gives_up_after_the_range_and_grace() 
     late = w.judge({"p1": ["m1"]}, at(2030, 1, 6, 16, 10))
     assert late.status == "failed"
     assert "p2" in late.message
+
+
+def test_looks_due_at_one_instant_are_spread_over_two_seconds_each_by_its_own_stable_key() -> None:
+    shares = [spread(f"schedule-{index}") for index in range(1000)]
+    assert all(0 <= share < 2 for share in shares)
+    assert max(shares) - min(shares) > 1.9  # the whole two seconds are used
+    assert sum(share < 1 for share in shares) in range(400, 600)  # about evenly
+    assert spread("schedule-7") == shares[7]  # the same key, the same place: restarts agree
