@@ -20,7 +20,7 @@ from airflow_provider_engage import timing
 from airflow_provider_engage.hooks.engagelab_spec import meaning_of
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord
-from airflow_provider_engage.watches.verdicts import Cadence, Verdict, instant, iso
+from airflow_provider_engage.watches.verdicts import Cadence, JsonRecord, Verdict, instant, iso
 
 __all__ = [
     "DEFAULT_GRACE_SECONDS",
@@ -113,7 +113,7 @@ def record_json(record: MsgIdRecord) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class ScheduleWatch:
+class ScheduleWatch(JsonRecord):
     """One occurrence of one schedule; ``occurrence`` None when the service no longer knew the
     schedule at the first look (a single push that has fired: every record is its)."""
 
@@ -233,36 +233,9 @@ class ScheduleWatch:
             return ""
         return f"for its {self.occurrence['wall_time']} occurrence"
 
-    # --- plain JSON -----------------------------------------------------------------------------
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schedule_id": self.schedule_id,
-            "occurrence": self.occurrence,
-            "window_start": iso(self.window_start),
-            "window_end": iso(self.window_end),
-            "single": self.single,
-            "all_zones": self.all_zones,
-            "min_messages": self.min_messages,
-            "baseline": self.baseline,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ScheduleWatch:
-        return cls(
-            schedule_id=str(data["schedule_id"]),
-            occurrence=data.get("occurrence"),
-            window_start=instant(data.get("window_start")),
-            window_end=instant(data.get("window_end")),
-            single=bool(data["single"]),
-            all_zones=bool(data.get("all_zones")),
-            min_messages=int(data.get("min_messages", 1)),
-            baseline=data.get("baseline"),
-        )
-
 
 @dataclass(frozen=True)
-class PlanMessagesWatch:
+class PlanMessagesWatch(JsonRecord):
     """Message ids of push plans fired in a date range (site zone): every plan needs ``min_messages``."""
 
     plan_ids: tuple[str, ...]
@@ -323,27 +296,3 @@ class PlanMessagesWatch:
                 f"{span}, and the range and its grace ended at {iso(self.range_end)} (service time)",
             )
         return Verdict("waiting", f"message ids per plan in {span} so far: {counts}")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "plan_ids": list(self.plan_ids),
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-            "range_start": iso(self.range_start),
-            "range_end": iso(self.range_end),
-            "min_messages": self.min_messages,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PlanMessagesWatch:
-        start, end = instant(data["range_start"]), instant(data["range_end"])
-        assert start is not None
-        assert end is not None
-        return cls(
-            tuple(data["plan_ids"]),
-            str(data["start_date"]),
-            str(data["end_date"]),
-            start,
-            end,
-            int(data.get("min_messages", 1)),
-        )

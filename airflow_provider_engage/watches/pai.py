@@ -17,7 +17,7 @@ from typing import Any
 from airflow_provider_engage import timing
 from airflow_provider_engage.hooks.pai_spec import RepeatCycleUnit, ScheduleStatus
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.watches.verdicts import Cadence, Verdict, instant, iso
+from airflow_provider_engage.watches.verdicts import Cadence, JsonRecord, Verdict, iso
 
 __all__ = ["DEFAULT_GRACE_SECONDS", "PaiScheduleWatch", "choose_sending"]
 
@@ -61,7 +61,7 @@ def _repeats(schedule: Mapping[str, Any]) -> bool:
 
 
 @dataclass(frozen=True)
-class PaiScheduleWatch:
+class PaiScheduleWatch(JsonRecord):
     """One sending of one plan; ``baseline`` is the day's Total before it (hourly plans)."""
 
     schedule_id: str
@@ -147,30 +147,6 @@ class PaiScheduleWatch:
     def gone(self) -> Verdict:
         gone = f"PAI plan {self.schedule_id} was deleted (or never existed): it will not send"
         return Verdict("failed", gone)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schedule_id": self.schedule_id,
-            "sending": iso(self.sending),
-            "repeating": self.repeating,
-            "hourly": self.hourly,
-            "give_up_at": iso(self.give_up_at),
-            "baseline": self.baseline,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PaiScheduleWatch:
-        sending, give_up_at = instant(data["sending"]), instant(data["give_up_at"])
-        assert sending is not None
-        assert give_up_at is not None
-        return cls(
-            str(data["schedule_id"]),
-            sending,
-            bool(data["repeating"]),
-            bool(data["hourly"]),
-            give_up_at,
-            data.get("baseline"),
-        )
 
 
 def day_metrics(answer: Mapping[str, Any], day: str) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""A look's outcome (:class:`Verdict`) and when to look next (:class:`Cadence`).
+"""A look's outcome (:class:`Verdict`), when to look next (:class:`Cadence`), a watch as JSON.
 
 Instants here are the service's (its clock judges "before the fire time"); turning them into
 sleeps on this machine is the caller's, with :class:`~airflow_provider_engage.hooks._clock.ServiceClock`.
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Self
+
+from airflow_provider_engage.plain_json import dump, load_record
 
 Status = Literal["waiting", "success", "failed", "error"]
 
@@ -60,6 +63,18 @@ class Cadence:
         if self.last is not None and now < self.last < following:
             return self.last  # one last look as the window closes, not a step past it
         return following
+
+
+class JsonRecord:
+    """A watch as plain JSON (trigger kwargs, the task state store) and back, by its fields."""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = dump(self)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return load_record(cls, data)
 
 
 def spread(key: str) -> float:
