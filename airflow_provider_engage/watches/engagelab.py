@@ -107,9 +107,10 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return dt.datetime.fromtimestamp(moment.timestamp(), dt.UTC)
 
 
-def record_json(record: MsgIdRecord) -> dict[str, Any]:
-    """A fired record as the sensors return it: the message id, when, and an error's meaning."""
-    return {**record.to_dict(), "meaning": meaning_of(record.error_code) or ""}
+def record_json(record: MsgIdRecord, schedule_id: str) -> dict[str, Any]:
+    """A fired record as the sensors return it: the message id, when, an error's meaning, and the
+    schedule it came from (what a statistics load keys its rows by)."""
+    return {**record.to_dict(), "meaning": meaning_of(record.error_code) or "", "schedule_id": schedule_id}
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class ScheduleWatch(JsonRecord):
                 "so its ids cannot be told from earlier firings'; start the sensor before the window",
             )
         count, need = len(mine), self.min_messages
-        result = [record_json(record) for record in mine]
+        result = [record_json(record, self.schedule_id) for record in mine]
         if self.window_end is None:
             if count >= need:
                 return Verdict("success", f"schedule {self.schedule_id} has fired: {count} records", result)

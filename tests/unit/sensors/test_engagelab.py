@@ -91,6 +91,7 @@ def test_a_firing_is_caught_within_seconds_in_a_handful_of_calls(
 
     records = outcome.result
     assert [record["ok"] for record in records] == [True]
+    assert records[0]["schedule_id"] == schedule_id  # what a statistics load keys its rows by
     assert ti.xcom["occurrence"]["wall_time"] == first_wall
     fired_at = dt.datetime.fromisoformat(records[0]["fired_at"])
     assert fired_at == dt.datetime.fromisoformat(ti.xcom["occurrence"]["earliest"])
