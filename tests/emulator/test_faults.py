@@ -161,7 +161,9 @@ def test_drop_closes_the_connection_without_an_answer_and_commits_nothing(
     api: Api, emulator: EmulatorControl
 ) -> None:
     emulator.faults([{"kind": "drop", "next": 1, "method": "POST"}])
-    with pytest.raises(requests.ConnectionError, match="without response"):
+    # The client sees the close as an end without a response, or (when the close beats its read,
+    # as on a loaded machine) as a reset: either way, no answer.
+    with pytest.raises(requests.ConnectionError, match="without response|Connection reset by peer"):
         api.post("/v4/schedules", single())
     assert emulator.state()["engagelab"]["schedules"] == 0
     assert api.post("/v4/schedules", single()).status_code == 200  # the session recovers
