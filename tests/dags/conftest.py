@@ -1,92 +1,57 @@
-"""Real `airflow dags test` runs against an emulator served by the test process.
+"""Real `airflow dags test` runs against an emulator, through the project's own test kit.
 
-One AIRFLOW_HOME (SQLite, migrated once) per session; each run is a subprocess of the real
-`airflow` CLI with the connections in its environment, so operators, templates, mapping, XCom and
-retries behave as in a deployment. DAG files write what they saw to ``ENGAGE_TEST_OUT``.
+The pytest plugin `airflow_provider_engage.testing` (what users of the provider get too) gives
+the emulator (`engage_emulator`, emptied before each test) and `airflow_dags_test`: each run is
+a subprocess of the real `airflow` CLI with the emulator's connections in its environment, so
+operators, sensors, triggers, templates, mapping, XCom and retries behave as in a deployment.
+The DAG files here write what they saw to ``ENGAGE_TEST_OUT``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_engage.emulator import running_emulator
-from airflow_provider_engage.emulator.client import EmulatorControl
-from tests.helpers import connection
+from airflow_provider_engage.testing import DagsTest, EngageEmulator
 
 DAG_FILES = Path(__file__).parent / "dag_files"
 EXAMPLES = Path(__file__).parents[2] / "dags_examples"
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 RUN_TIMEOUT = 240
 
 
-@pytest.fixture(scope="session")
-def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("airflow-home")
-    env = _airflow_env(home, DAG_FILES)
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=RUN_TIMEOUT)
-    return home
-
-
-@pytest.fixture(scope="session")
-def dag_emulator() -> Iterator[EmulatorControl]:
-    with running_emulator(seed=5) as url:
-        control = EmulatorControl(url)
-        yield control
-        control.close()
-
-
-def _airflow_env(home: Path, dags_folder: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
-    env.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]),
-        }
-    )
-    return env
+@pytest.fixture
+def dag_emulator(engage_emulator: EngageEmulator) -> EngageEmulator:
+    return engage_emulator
 
 
 DagRunner = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def run_dag(airflow_home: Path, dag_emulator: EmulatorControl, tmp_path: Path) -> DagRunner:
+def run_dag(airflow_dags_test: DagsTest, tmp_path: Path) -> DagRunner:
     """Run one DAG with `airflow dags test`; returns what its tasks wrote to ENGAGE_TEST_OUT."""
-    dag_emulator.reset()
-    dag_emulator.clear_faults()
 
     def run(dag_id: str, *, logical_date: str | None = None, dags_folder: Path = DAG_FILES) -> dict[str, Any]:
         out = tmp_path / f"{dag_id}.json"
-        env = _airflow_env(airflow_home, dags_folder)
-        env["ENGAGE_TEST_OUT"] = str(out)
-        env["AIRFLOW_CONN_ENGAGELAB_DEFAULT"] = connection(dag_emulator.base_url)
-        env["AIRFLOW_CONN_PAI_ENGAGEMENT_DEFAULT"] = connection(
-            dag_emulator.base_url,
-            "pai_engagement",
-            login="demo-ak-id",
-            password="demo-ak-secret",
-            api_style="roa",
+        project = str(Path(__file__).parents[2])
+        env = {
+            "ENGAGE_TEST_OUT": str(out),
+            "PYTHONPATH": os.pathsep.join([project, os.environ.get("PYTHONPATH", "")]),
+        }
+        done = airflow_dags_test(
+            dag_id, dags_folder=dags_folder, logical_date=logical_date, env=env, timeout=RUN_TIMEOUT
         )
-        command = [AIRFLOW, "dags", "test", dag_id] + ([logical_date] if logical_date else [])
-        done = subprocess.run(
-            command, check=False, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT
-        )
-        log = done.stdout + done.stderr
-        if done.returncode != 0 or "state=success" not in log:
-            raise AssertionError(f"airflow dags test {dag_id} failed ({done.returncode}):\n{log[-8000:]}")
+        if not done.succeeded:
+            raise AssertionError(
+                f"airflow dags test {dag_id} failed ({done.returncode}):\n{done.log[-8000:]}"
+            )
         result: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
-        result["_log"] = log
+        result["_log"] = done.log
         return result
 
     return run
