@@ -95,7 +95,7 @@ def with_our_sensor(control: EmulatorControl, schedule_id: str, mode: str) -> di
     before = calls(control)
     with (
         sleeps_move(control, sensor_base.WaitingSensor, "_sleep", advancing),
-        sleeps_move(control, trigger_base, "_sleep_until", napping),
+        sleeps_move(control, trigger_base, "sleep_until", napping),
     ):
         try:
             records = sensor.execute({})

@@ -82,7 +82,7 @@ def simulated(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> Sim
         left = (moment - service_clock.local_now()).total_seconds()
         await asyncio.to_thread(clock.sleep, max(0.0, left))
 
-    monkeypatch.setattr(trigger_base, "_sleep_until", nap_until)
+    monkeypatch.setattr(trigger_base, "sleep_until", nap_until)
     return clock
 
 
