@@ -16,8 +16,9 @@ Where a seed's prose and its own examples disagree, the examples win (they are w
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn, TypeGuard
 
@@ -44,6 +45,7 @@ from airflow_provider_engage.hooks.engagelab_spec import (
 from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [
+    "check_json",
     "check_pai_schedule",
     "check_plan_description",
     "check_plan_id",
@@ -52,6 +54,7 @@ __all__ = [
     "check_push",
     "check_schedule",
     "check_schedule_name",
+    "check_text",
 ]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -101,6 +104,40 @@ def _require_mapping(value: object, field: str, code: int | None) -> Mapping[str
 def _is_blank(value: object) -> bool:
     """Absent for the services: None, "" and an empty object or list (the seeds send ``{}``)."""
     return value is None or (isinstance(value, str | Mapping | list | tuple) and len(value) == 0)
+
+
+# --- what any request can carry -----------------------------------------------------------------
+
+
+def check_text(value: object, field: str, code: int | None = None) -> None:
+    """A string of Unicode text: a lone surrogate (``"\\udce9"``) cannot be sent as UTF-8."""
+    if not isinstance(value, str):
+        _fail(field, f"must be a string, got {type(value).__name__}", code)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        _fail(field, f"is not Unicode text: a lone surrogate at position {err.start}", code)
+
+
+def check_json(value: object, field: str, code: int | None = None) -> None:
+    """What a JSON body can carry (RFC 8259): text, finite numbers, true/false/null, lists, and
+    objects with string keys; anything else is refused by its path, not turned into something."""
+    if isinstance(value, str):
+        check_text(value, field, code)
+    elif isinstance(value, float) and not math.isfinite(value):
+        _fail(field, f"must be a finite number (JSON has no {value!r}), got {value!r}", code)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            path = f"{field}.{key}"
+            if not isinstance(key, str):
+                _fail(path, f"object keys must be strings, got {type(key).__name__} {key!r}", code)
+            check_text(key, path, code)
+            check_json(item, path, code)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_json(item, f"{field}[{index}]", code)
+    elif value is not None and not isinstance(value, bool | int | float):
+        _fail(field, f"cannot be sent as JSON: {type(value).__name__}", code)
 
 
 # --- EngageLab scheduled tasks -------------------------------------------------------------------
@@ -165,6 +202,7 @@ def check_push(push: Mapping[str, Any], *, field: str = "push") -> None:
             _fail(f"{field}.{key}", "must be a string", SCHEDULE_INVALID)
     if push.get("custom_args") is not None:
         _require_mapping(push["custom_args"], f"{field}.custom_args", SCHEDULE_INVALID)
+    check_json(push, field, SCHEDULE_INVALID)
 
 
 def _check_audience(to: object, field: str) -> None:
@@ -253,6 +291,7 @@ def check_plan_description(description: object, *, field: str = "plan_descriptio
         _fail(field, "must not be empty", PLAN_DESCRIPTION_ILLEGAL)
     if _CONTROL.search(description):
         _fail(field, "must not hold control characters (tabs, new lines)", PLAN_DESCRIPTION_ILLEGAL)
+    check_text(description, field, PLAN_DESCRIPTION_ILLEGAL)
 
 
 def check_plan_list_query(
@@ -272,8 +311,8 @@ def check_plan_list_query(
         )
     if send_source is not None and (not _is_int(send_source) or send_source not in (0, 1)):
         _fail("send_source", f"must be 0 (API) or 1 (web console), got {send_source!r}", PLAN_QUERY_INVALID)
-    if search_description is not None and not isinstance(search_description, str):
-        _fail("search_description", "must be a string", PLAN_QUERY_INVALID)
+    if search_description is not None:
+        check_text(search_description, "search_description", PLAN_QUERY_INVALID)
 
 
 def check_plan_msg_query(
@@ -333,7 +372,14 @@ def plan_msg_query(
     ``plan_ids`` may be one comma-separated string; the dates ``date`` objects (a datetime is
     refused: which day it means depends on a zone).
     """
-    ids = [part.strip() for part in plan_ids.split(",")] if isinstance(plan_ids, str) else list(plan_ids)
+    if isinstance(plan_ids, str):
+        ids = [part.strip() for part in plan_ids.split(",")]
+    elif isinstance(plan_ids, Iterable) and not isinstance(plan_ids, Mapping):
+        ids = list(plan_ids)
+    else:
+        raise InvalidFieldError(
+            "plan_ids", f"must be a list of plan ids or one comma-separated string, got {plan_ids!r}"
+        )
     start, end = _date_text(start_date, "start_date"), _date_text(end_date, "end_date")
     check_plan_msg_query(ids, start, end)
     return ids, start, end
@@ -385,10 +431,13 @@ def check_pai_schedule(fields: Mapping[str, Any], *, names: Mapping[str, str] | 
         fail("Name", f"must be {low} to {high} characters, got {len(name)}")
     if not _PAI_NAME.fullmatch(name):
         fail("Name", f"may hold only letters, digits, Chinese characters, '_' and '-': {name!r}")
-    for keyword in pai_spec.TEXT_KEYWORDS:
+    for keyword in (*pai_spec.REQUIRED_KEYWORDS, *pai_spec.TEXT_KEYWORDS):
         key = pai_spec.API_NAMES[keyword]
-        if fields.get(key) is not None and not isinstance(fields[key], str):
-            fail(key, f"must be a string, got {type(fields[key]).__name__}")
+        if fields.get(key) is not None:
+            try:
+                check_text(fields[key], key)
+            except InvalidFieldError as err:
+                fail(key, err.message)
     _check_pai_times(fields, fail)
     _check_pai_repetition(fields, fail)
     payment = fields.get("PaymentType")
@@ -404,7 +453,11 @@ def _check_pai_times(fields: Mapping[str, Any], fail: _Fail) -> None:
         if value is None or value == "":
             continue
         if key == "EndTime" and _is_int(value):
-            continue  # one official SDK types EndTime as an integer; pass it through untouched
+            try:  # one official SDK types EndTime as an integer: an epoch, sent untouched
+                timing.epoch_instant(value, field=key)
+            except InvalidFieldError as err:
+                fail(key, err.message)
+            continue
         if not isinstance(value, str):
             fail(key, f"must be a string 'yyyy-MM-dd HH:mm:ss' (UTC+8), got {type(value).__name__}")
         try:

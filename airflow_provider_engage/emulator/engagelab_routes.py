@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from airflow_provider_engage.emulator import bodies
 from airflow_provider_engage.emulator.config import Credentials
 from airflow_provider_engage.emulator.engagelab import EngageLabBackend, msg_ids_answer
 from airflow_provider_engage.emulator.exceptions import AuthenticationFailed, EngageLabError, InvalidSchedule
@@ -89,8 +89,8 @@ def app_key_of(authorization: str) -> tuple[str, str] | None:
 async def _json_body(request: Request, error: type[EngageLabError], code: int | None = None) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        return bodies.loads(raw)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise error("request data is not json", code=code) from None
 
 

@@ -98,12 +98,23 @@ class TrafficMiddleware:
         return dated
 
     async def _pass(self, route: str, scope: Scope, receive: Receive, send: Send) -> None:
+        answered = False
+
         async def counting_send(message: Message) -> None:
+            nonlocal answered
             if message["type"] == "http.response.start":
+                answered = True
                 self.emulator.count_request(route, str(message["status"]))
             await send(message)
 
-        await self.app(scope, receive, counting_send)
+        try:
+            await self.app(scope, receive, counting_send)
+        except Exception:
+            # Starlette's outermost middleware answers an exception with 500, past this one: a
+            # request that crashed the emulator is counted as what its client sees.
+            if not answered:
+                self.emulator.count_request(route, "500")
+            raise
         if scope["method"] not in ("GET", "HEAD"):
             self.emulator.save()
 

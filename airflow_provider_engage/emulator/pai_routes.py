@@ -20,7 +20,6 @@ answers for an API it does not know: 404 ``InvalidAction.NotFound`` in the gatew
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -32,6 +31,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from airflow_provider_engage.emulator import bodies
 from airflow_provider_engage.emulator.config import Credentials
 from airflow_provider_engage.emulator.exceptions import PaiError, PaiInvalidParameter
 from airflow_provider_engage.emulator.pai import MESSAGE_FILTERS, PaiBackend, parse_compact_date
@@ -107,8 +107,8 @@ def unknown_route() -> JSONResponse:
 
 def _json_object(body: bytes, field: str) -> Any:
     try:
-        return json.loads(body) if body.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return bodies.loads(body) if body.strip() else None
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise PaiInvalidParameter(f"{field}: the request body is not valid JSON") from None
 
 

@@ -14,10 +14,11 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.validation import check_text
 
 T = TypeVar("T")
 
-__all__ = ["ApiCall", "decode_body", "host_header", "path_id", "segment", "whole_number"]
+__all__ = ["ApiCall", "decode_body", "host_header", "path_id", "query_text", "segment", "whole_number"]
 
 
 def _same(payload: Any) -> Any:
@@ -56,10 +57,24 @@ def segment(value: object) -> str:
 
 
 def path_id(value: object, field: str = "schedule_id") -> str:
-    """An id the caller gave, checked and encoded for the path."""
+    """An id the caller gave, checked and encoded for the path.
+
+    ``.`` and ``..`` are refused: as a path segment they mean "here" and "up" (RFC 3986), so
+    ``/v4/schedules/..`` would reach ``/v4/``, another endpoint, however it is encoded.
+    """
     if not isinstance(value, str) or not value.strip():
         raise InvalidFieldError(field, f"must be a non-empty string, got {value!r}")
+    if value in (".", ".."):
+        raise InvalidFieldError(field, f"{value!r} cannot name anything in a URL path")
+    check_text(value, field)
     return segment(value)
+
+
+def query_text(value: object, field: str) -> str:
+    """A text query parameter the caller gave: Unicode text (it is sent UTF-8, percent-encoded)."""
+    check_text(value, field)
+    assert isinstance(value, str)
+    return value
 
 
 def whole_number(value: object, field: str, *, low: int) -> int:

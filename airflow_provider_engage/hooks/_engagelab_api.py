@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from airflow_provider_engage import validation
 from airflow_provider_engage.connections import ENGAGELAB, ENGAGELAB_BASE_URLS, base_url, extra_value
 from airflow_provider_engage.hooks._answers import ApiProblem, plain_text, service_error
-from airflow_provider_engage.hooks._calls import ApiCall, decode_body, path_id, whole_number
+from airflow_provider_engage.hooks._calls import ApiCall, decode_body, path_id, query_text, whole_number
 from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.engagelab_spec import (
     AUTH_FAILED,
@@ -197,12 +197,19 @@ def plan_msg_ids(
     return ApiCall("get plan msg ids", "GET", PLAN_MSG_IDS_PATH, read_plan_msg_ids, params=params)
 
 
-def message_stats(msg_ids: Iterable[str | int]) -> list[ApiCall[dict[str, Any]]]:
-    """``GET /v4/status/detail?message_ids=...``, one call per 100 ids."""
-    ids = [str(msg_id) for msg_id in msg_ids]
-    for index, msg_id in enumerate(ids):
-        if not msg_id.strip() or "," in msg_id:
-            raise InvalidFieldError(f"msg_ids[{index}]", f"must be a message id, got {msg_id!r}")
+def message_stats(msg_ids: str | Iterable[str | int]) -> list[ApiCall[dict[str, Any]]]:
+    """``GET /v4/status/detail?message_ids=...``, one call per 100 ids.
+
+    ``msg_ids`` is a list of ids (strings or integers) or one comma-separated string, as
+    ``plan_ids`` elsewhere: a string is never read as a list of its characters.
+    """
+    if isinstance(msg_ids, str):
+        given: list[object] = [part.strip() for part in msg_ids.split(",")]
+    elif isinstance(msg_ids, Iterable) and not isinstance(msg_ids, Mapping):
+        given = list(msg_ids)
+    else:
+        raise InvalidFieldError("msg_ids", f"must be a list of message ids, got {msg_ids!r}")
+    ids = [_msg_id(msg_id, f"msg_ids[{index}]") for index, msg_id in enumerate(given)]
     unique = list(dict.fromkeys(ids))
     return [
         ApiCall(
@@ -214,6 +221,14 @@ def message_stats(msg_ids: Iterable[str | int]) -> list[ApiCall[dict[str, Any]]]
         )
         for start in range(0, len(unique), STATS_IDS_MAX)
     ]
+
+
+def _msg_id(value: object, field: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value.strip() or "," in value:
+        raise InvalidFieldError(field, f"must be a message id (a string or an integer), got {value!r}")
+    return query_text(value, field)
 
 
 # --- the connection ------------------------------------------------------------------------------

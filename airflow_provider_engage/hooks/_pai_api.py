@@ -26,7 +26,14 @@ from airflow_provider_engage.connections import (
 from airflow_provider_engage.connections import base_url as url_of_host
 from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks._answers import ApiProblem, plain_text, service_error
-from airflow_provider_engage.hooks._calls import ApiCall, decode_body, host_header, path_id, whole_number
+from airflow_provider_engage.hooks._calls import (
+    ApiCall,
+    decode_body,
+    host_header,
+    path_id,
+    query_text,
+    whole_number,
+)
 from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.pai_spec import (
     API_NAMES,
@@ -165,8 +172,8 @@ def list_schedules(
 ) -> ApiCall[dict[str, Any]]:
     """``Data``: ``Schedules``, ``TotalCount``, ``PageNumber``, ``PageSize``."""
     params = _paging(page_number, page_size)
-    if name:
-        params["Name"] = name
+    if name is not None and name != "":
+        params["Name"] = query_text(name, "name")
     if status is not None:
         params["Status"] = str(whole_number(status, "status", low=0))
     return ApiCall(
@@ -185,14 +192,14 @@ def list_messages(
 ) -> ApiCall[dict[str, Any]]:
     """Message records (Status 0 sending, 1 success, 2 failed); ``datetime`` is the send day."""
     params: dict[str, str] = {}
-    if schedule_id:
-        params["ScheduleId"] = schedule_id
+    if schedule_id is not None and schedule_id != "":
+        params["ScheduleId"] = query_text(schedule_id, "schedule_id")
     if datetime is not None:
         params["Datetime"] = timing.format_compact_date(datetime, timing.PAI_TZ, field="datetime")
     if status is not None:
         params["Status"] = str(whole_number(status, "status", low=0))
-    if message_id:
-        params["MessageId"] = message_id
+    if message_id is not None and message_id != "":
+        params["MessageId"] = query_text(message_id, "message_id")
     params.update(_paging(page_number, page_size))
     return ApiCall(
         "list messages", "GET", ROA_MESSAGES_PATH, _data_object, params=params, action="ListMessages"
@@ -213,8 +220,8 @@ def list_message_metrics(
     if end < start:
         raise InvalidFieldError("end_date", f"must not be before start_date ({start_date}), got {end_date}")
     params = {"StartDate": start, "EndDate": end}
-    if schedule_id:
-        params["ScheduleId"] = schedule_id
+    if schedule_id is not None and schedule_id != "":
+        params["ScheduleId"] = query_text(schedule_id, "schedule_id")
     params.update(_paging(page_number, page_size))
     return ApiCall(
         "list message metrics",

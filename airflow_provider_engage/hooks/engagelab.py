@@ -154,7 +154,7 @@ class EngageLabHook(EngageLabConnectionMixin, EngageSyncHook):
 
     # --- statistics ---------------------------------------------------------------------------------
 
-    def get_message_stats(self, msg_ids: Iterable[str | int]) -> dict[str, Any]:
+    def get_message_stats(self, msg_ids: str | Iterable[str | int]) -> dict[str, Any]:
         """Delivery statistics per message id (targets, sent, delivered, impressions, clicks)."""
         stats: dict[str, Any] = {}
         for call in api.message_stats(msg_ids):

@@ -18,6 +18,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import schedules
+from airflow_provider_engage.hooks._calls import path_id
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import CONSOLE_URL_KEY, record_console_url
 from airflow_provider_engage.service_errors import EngageServiceError
@@ -102,8 +103,7 @@ def delete_allowing_missing(
     schedule that is already gone is success unless the DAG asks otherwise.
     """
     with refuse_bad_input():
-        if not schedule_id:
-            raise InvalidFieldError("schedule_id", "is required")
+        path_id(schedule_id, "schedule_id")
     with fail_on_refusal():
         try:
             delete(schedule_id)

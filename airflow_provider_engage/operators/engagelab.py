@@ -20,6 +20,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
 from airflow_provider_engage import schedules, timing, validation
+from airflow_provider_engage.hooks._calls import path_id, whole_number
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import EngageLabScheduleLink, engagelab_console_url
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
@@ -208,7 +209,7 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         self.time_unit = time_unit
         self.point = point
         self.idempotency_key = idempotency_key
-        self.preview_count = preview_count
+        self.preview_count = whole_number(preview_count, "preview_count", low=0)
         self.engagelab_conn_id = engagelab_conn_id
 
     def _spec(self) -> dict[str, Any]:
@@ -349,10 +350,13 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if max_workers < 1:
-            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
-        if requests_per_second <= 0:
-            raise ValueError(f"requests_per_second must be positive, got {requests_per_second}")
+        whole_number(max_workers, "max_workers", low=1)
+        if isinstance(requests_per_second, bool) or not (
+            isinstance(requests_per_second, int | float) and requests_per_second > 0
+        ):
+            raise InvalidFieldError(
+                "requests_per_second", f"must be a positive number, got {requests_per_second!r}"
+            )
         self.schedules = schedules
         self.max_workers = max_workers
         self.requests_per_second = requests_per_second
@@ -396,7 +400,8 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         with fail_on_refusal():
             from airflow_provider_engage.ratelimit import RateLimiter
 
-            items = list(self.schedules or [])
+            with refuse_bad_input():
+                items = _listed(self.schedules)
             # The limiter sits in the hook's transport, so retries (after a 429 or 503) wait their turn too.
             limiter = RateLimiter(self.requests_per_second)
             hook = _engagelab_hook(
@@ -475,6 +480,15 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         return results
 
 
+def _listed(items: object) -> list[Any]:
+    """The bulk items as given: a list (or tuple), never the characters of a string or a dict's keys."""
+    if items is None:
+        return []
+    if not isinstance(items, list | tuple):
+        raise InvalidFieldError("schedules", f"must be a list of schedules, got {type(items).__name__}")
+    return list(items)
+
+
 def _bulk_failure(items: Sequence[Mapping[str, Any]], errors: Mapping[int, Exception]) -> AirflowException:
     """The failure of a bulk task that left ``errors``; retryable unless every one is a final refusal."""
     from airflow_provider_engage.service_errors import EngageServiceError
@@ -532,7 +546,9 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         if mode not in schedules.UPDATE_MODES:
-            raise ValueError(f"mode must be one of {', '.join(schedules.UPDATE_MODES)}, got {mode!r}")
+            raise InvalidFieldError(
+                "mode", f"must be one of {', '.join(schedules.UPDATE_MODES)}, got {mode!r}"
+            )
         self.schedule_id = schedule_id
         self.name = name
         self.enabled = enabled
@@ -547,8 +563,7 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
 
             changes = {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
             with refuse_bad_input():
-                if not self.schedule_id:
-                    raise InvalidFieldError("schedule_id", "is required")
+                path_id(self.schedule_id, "schedule_id")
                 schedules.check_update(changes, mode=self.mode)
             hook = _engagelab_hook(self.engagelab_conn_id)
             site_tz = hook.site_timezone

@@ -18,6 +18,7 @@ from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_engage import timing, validation
 from airflow_provider_engage.hooks import pai_spec
+from airflow_provider_engage.hooks._calls import whole_number
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import PaiScheduleLink, pai_console_url
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
@@ -135,7 +136,7 @@ class PaiCreateScheduleOperator(BaseOperator):
         super().__init__(**kwargs)
         for keyword in pai_spec.FIELD_KEYWORDS:
             setattr(self, keyword, given[keyword])
-        self.preview_count = preview_count
+        self.preview_count = whole_number(preview_count, "preview_count", low=0)
         self.pai_engagement_conn_id = pai_engagement_conn_id
 
     def _fields(self) -> dict[str, Any]:

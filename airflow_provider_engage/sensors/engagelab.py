@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import validation
-from airflow_provider_engage.hooks._calls import path_id
+from airflow_provider_engage.hooks._calls import path_id, whole_number
 from airflow_provider_engage.operators._task import xcom_push
 from airflow_provider_engage.sensors._base import WAITING_THROUGH, WaitingSensor, fetch, look
 from airflow_provider_engage.watches.engagelab import (
     DEFAULT_GRACE_SECONDS,
     PlanMessagesWatch,
     ScheduleWatch,
+    wanted_occurrence,
 )
 from airflow_provider_engage.watches.verdicts import Verdict
 
@@ -89,8 +90,7 @@ class EngageLabScheduleFiredSensor(WaitingSensor[ScheduleWatch]):
         **kwargs: Any,
     ) -> None:
         super().__init__(grace=grace, **kwargs)
-        if min_messages < 1:
-            raise ValueError(f"min_messages must be at least 1, got {min_messages}")
+        whole_number(min_messages, "min_messages", low=1)
         self.schedule_id = schedule_id
         self.occurrence = occurrence
         self.min_messages = min_messages
@@ -105,6 +105,7 @@ class EngageLabScheduleFiredSensor(WaitingSensor[ScheduleWatch]):
         from airflow_provider_engage.service_errors import EngageLabNotFoundError
 
         path_id(self.schedule_id, "schedule_id")
+        wanted_occurrence(self.occurrence)  # a form no schedule can make right: refused unsent
         try:
             schedule = hook.get_schedule(self.schedule_id)
         except EngageLabNotFoundError:
@@ -186,8 +187,7 @@ class EngageLabPushPlanMessagesSensor(WaitingSensor[PlanMessagesWatch]):
         **kwargs: Any,
     ) -> None:
         super().__init__(grace=grace, **kwargs)
-        if min_messages < 1:
-            raise ValueError(f"min_messages must be at least 1, got {min_messages}")
+        whole_number(min_messages, "min_messages", low=1)
         self.plan_ids = plan_ids
         self.first_day = start_date
         self.last_day = end_date

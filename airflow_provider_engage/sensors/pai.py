@@ -13,7 +13,12 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage.hooks._calls import path_id
 from airflow_provider_engage.sensors._base import WaitingSensor
-from airflow_provider_engage.watches.pai import DEFAULT_GRACE_SECONDS, PaiScheduleWatch, day_metrics
+from airflow_provider_engage.watches.pai import (
+    DEFAULT_GRACE_SECONDS,
+    PaiScheduleWatch,
+    day_metrics,
+    wanted_sending,
+)
 from airflow_provider_engage.watches.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -69,6 +74,7 @@ class PaiScheduleSensor(WaitingSensor[PaiScheduleWatch]):
         from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
 
         path_id(self.schedule_id, "schedule_id")
+        wanted_sending(self.sending)  # a form no plan can make right: refused unsent
         if hook.api_style != "roa":
             raise AirflowFailException(
                 f"PaiScheduleSensor needs api_style 'roa' on connection {hook.conn_id!r}: the gateway "

@@ -145,6 +145,17 @@ def epoch_seconds(number: float) -> float:
     return number / 1000 if abs(number) >= EPOCH_MILLIS_FROM else number
 
 
+def epoch_instant(number: int, *, field: str) -> DateTime:
+    """The UTC instant an epoch (seconds, or milliseconds from :data:`EPOCH_MILLIS_FROM`) names,
+    refused when negative or past the year 9999, which no service date can be."""
+    if number < 0:
+        raise InvalidTimeError(field, f"an epoch must not be negative, got {number}")
+    try:
+        return pendulum.from_timestamp(epoch_seconds(number), tz=pendulum.UTC)
+    except (OverflowError, OSError, ValueError) as err:
+        raise InvalidTimeError(field, f"epoch {number} is past the year 9999") from err
+
+
 def format_pai_time(value: str | int | dt.date | dt.datetime | None, *, field: str) -> str | int | None:
     """What PAI's ExecuteTime and EndTime take, for what a DAG author has.
 
@@ -165,10 +176,10 @@ def format_pai_time(value: str | int | dt.date | dt.datetime | None, *, field: s
     if isinstance(value, bool):
         raise InvalidTimeError(field, f"expected a time, a date or an epoch, got {value!r}")
     if isinstance(value, int):
-        if value < 0:
-            raise InvalidTimeError(field, f"an epoch must not be negative, got {value}")
+        epoch_instant(value, field=field)
         return value
     if isinstance(value, str) and _EPOCH_TEXT.fullmatch(value):
+        epoch_instant(int(value), field=field)
         return int(value)
     if is_api_date_text(value):
         return parse_api_date(value, field=field).isoformat()

@@ -19,7 +19,7 @@ from pendulum import DateTime
 from airflow_provider_engage.timing.formats import (
     PAI_TZ,
     InvalidTimeError,
-    epoch_seconds,
+    epoch_instant,
     instant_in,
     is_api_date_text,
     parse_api_date,
@@ -105,10 +105,7 @@ def _pai_first(execute_time: str | dt.datetime | None, now: dt.datetime | None) 
 def _pai_end(end_time: str | dt.datetime | dt.date | int) -> DateTime:
     """The last instant a plan may send at: a date means through its whole day (UTC+8)."""
     if isinstance(end_time, int) and not isinstance(end_time, bool):
-        try:
-            return pendulum.from_timestamp(epoch_seconds(end_time)).in_timezone(PAI_TZ)
-        except (OverflowError, OSError, ValueError) as err:
-            raise InvalidTimeError("EndTime", f"epoch {end_time} is out of range") from err
+        return epoch_instant(end_time, field="EndTime").in_timezone(PAI_TZ)
     if is_api_date_text(end_time):
         end_time = parse_api_date(end_time, field="EndTime")
     if isinstance(end_time, dt.date) and not isinstance(end_time, dt.datetime):

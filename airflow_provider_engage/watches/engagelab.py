@@ -29,6 +29,7 @@ __all__ = [
     "choose_occurrence",
     "matching_window",
     "record_json",
+    "wanted_occurrence",
 ]
 
 DEFAULT_GRACE_SECONDS = 600.0
@@ -37,6 +38,20 @@ EARLY_TOLERANCE = dt.timedelta(seconds=60)
 """An id stamped this much before its occurrence's first instant still counts (clock skew)."""
 _NEIGHBOUR_REACH = dt.timedelta(hours=27)  # longer than any occurrence's spread (26 hours)
 _MS = dt.timedelta(milliseconds=1)
+
+
+def wanted_occurrence(occurrence: object) -> tuple[str, dt.datetime | None]:
+    """What a sensor's ``occurrence`` asks for, its form checked before anything is read:
+    ``("next", None)``, ``("wall", naive wall clock)`` or ``("at", UTC instant)``."""
+    if occurrence == "next":
+        return "next", None
+    if isinstance(occurrence, str) and _is_wall_clock(occurrence):
+        return "wall", timing.parse_api_datetime(occurrence, "UTC", field="occurrence").naive()
+    if isinstance(occurrence, str | dt.datetime):
+        return "at", timing.to_utc(occurrence, field="occurrence")
+    raise InvalidFieldError(
+        "occurrence", f"must be 'next', an aware datetime or an ISO-8601 string, got {occurrence!r}"
+    )
 
 
 def choose_occurrence(
@@ -55,22 +70,19 @@ def choose_occurrence(
     still arriving at or after that instant (a daily DAG passes its data interval's start). The
     API's ``yyyy-MM-dd HH:mm:ss``: the first occurrence whose wall clock is at or after it.
     """
-    if occurrence == "next":
+    form, moment = wanted_occurrence(occurrence)
+    if form == "next":
         ended = reference - dt.timedelta(seconds=grace) - _MS
         found = next(timing.occurrences(trigger, site_tz=site_tz, after=ended, limit=1), None)
         wanted = f"still arriving at {iso(reference)} (the service's now, {grace:g} s of grace)"
-    elif isinstance(occurrence, str) and _is_wall_clock(occurrence):
-        wall = timing.parse_api_datetime(occurrence, "UTC", field="occurrence").naive()
-        found = next((o for o in timing.occurrences(trigger, site_tz=site_tz) if o.wall_time >= wall), None)
+    elif form == "wall":
+        assert moment is not None
+        found = next((o for o in timing.occurrences(trigger, site_tz=site_tz) if o.wall_time >= moment), None)
         wanted = f"at or after the wall clock {occurrence}"
-    elif isinstance(occurrence, str | dt.datetime):
-        at = timing.to_utc(occurrence, field="occurrence")
-        found = next(timing.occurrences(trigger, site_tz=site_tz, after=at - _MS, limit=1), None)
-        wanted = f"at or after {iso(at)}"
     else:
-        raise InvalidFieldError(
-            "occurrence", f"must be 'next', an aware datetime or an ISO-8601 string, got {occurrence!r}"
-        )
+        assert moment is not None
+        found = next(timing.occurrences(trigger, site_tz=site_tz, after=moment - _MS, limit=1), None)
+        wanted = f"at or after {iso(moment)}"
     if found is None:
         raise InvalidFieldError("occurrence", f"the schedule has no occurrence {wanted}: it has ended")
     return found

@@ -19,23 +19,32 @@ from airflow_provider_engage.hooks.pai_spec import RepeatCycleUnit, ScheduleStat
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.watches.verdicts import Cadence, JsonRecord, Verdict, iso
 
-__all__ = ["DEFAULT_GRACE_SECONDS", "PaiScheduleWatch", "choose_sending"]
+__all__ = ["DEFAULT_GRACE_SECONDS", "PaiScheduleWatch", "choose_sending", "wanted_sending"]
 
 DEFAULT_GRACE_SECONDS = 600.0
 """How long after a sending its plan may still be sending before the wait gives up."""
 
 
+def wanted_sending(sending: object) -> dt.datetime | None:
+    """The instant a sensor's ``sending`` names (UTC), None for ``"next"``; its form checked
+    before anything is read."""
+    if sending == "next":
+        return None
+    if isinstance(sending, str | dt.datetime):
+        return timing.to_utc(sending, field="sending")
+    raise InvalidFieldError(
+        "sending", f"must be 'next', an aware datetime or an ISO-8601 string, got {sending!r}"
+    )
+
+
 def choose_sending(schedule: Mapping[str, Any], *, sending: object, reference: dt.datetime) -> dt.datetime:
     """The sending a sensor waits for (UTC), fixed once: ``"next"`` (the only one of a plan that
     sends once; else the first at or after ``reference``) or the first at or after a given time."""
-    if sending == "next":
+    wanted = wanted_sending(sending)
+    if wanted is None:
         after = None if not _repeats(schedule) else reference - dt.timedelta(microseconds=1)
-    elif isinstance(sending, str | dt.datetime):
-        after = timing.to_utc(sending, field="sending") - dt.timedelta(microseconds=1)
     else:
-        raise InvalidFieldError(
-            "sending", f"must be 'next', an aware datetime or an ISO-8601 string, got {sending!r}"
-        )
+        after = wanted - dt.timedelta(microseconds=1)
     found = next(
         timing.pai_occurrences(
             schedule.get("ExecuteTime") or None,

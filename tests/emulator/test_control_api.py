@@ -9,6 +9,7 @@ import requests
 from engagelab_harness import START, TIMEOUT, Api, single
 
 from airflow_provider_engage.emulator.client import EmulatorControl
+from airflow_provider_engage.emulator.server import EmulatorServer
 
 
 def _post(url: str, path: str, body: Any) -> requests.Response:
@@ -147,3 +148,16 @@ def test_schedule_page_shows_the_schedule_and_what_it_fired(api: Api, emulator: 
     assert fired["msg_ids"][0]["error"]["code"] == 0
     missing = requests.get(f"{emulator.base_url}/_emulator/schedules/nope", timeout=TIMEOUT)
     assert missing.status_code == 404
+
+
+def test_a_request_that_crashes_the_emulator_is_counted_as_the_500_its_client_got(
+    emulator: EmulatorControl, emulator_server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Counted requests are how tests prove nothing was sent: one that crashed must count too.
+    def crash(page: int) -> dict[str, Any]:
+        raise RuntimeError("a bug in the emulator")
+
+    monkeypatch.setattr(emulator_server.emulator.engagelab, "list_schedules", crash)
+    answer = Api(emulator.base_url).get("/v4/schedules")
+    assert answer.status_code == 500
+    assert emulator.state()["requests"]["GET /v4/schedules"] == {"500": 1}

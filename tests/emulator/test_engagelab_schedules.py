@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from typing import Any
 
@@ -276,6 +277,20 @@ def test_body_that_is_not_json_is_28100(api: Api) -> None:
     status, code, message = error_of(api.call("POST", "/v4/schedules", data=b"{not json"))
     assert (status, code) == (400, 28100)
     assert "not json" in message
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_body_with_numbers_json_lacks_is_28100_and_nothing_is_stored(
+    api: Api, emulator: EmulatorControl, constant: str
+) -> None:
+    # Python's json reads NaN; RFC 8259 has none, and a stored NaN could never be answered back.
+    text = json.dumps(single()).replace('"time_to_live": 60', f'"time_to_live": {constant}')
+    assert constant in text
+    status, code, message = error_of(api.call("POST", "/v4/schedules", data=text.encode()))
+    assert (status, code) == (400, 28100)
+    assert "not json" in message
+    assert emulator.state()["engagelab"]["schedules"] == 0
+    assert api.get("/v4/schedules").status_code == 200
 
 
 def test_a_push_plan_that_does_not_exist_is_refused(api: Api) -> None:

@@ -113,6 +113,7 @@ def test_a_non_bearer_scheme_is_403(pai: PaiEmulator) -> None:
         (b"", "body"),
         (b'{"GroupId": "g", "Name": "Flat_not_wrapped"}', "body"),
         (b'{"body": []}', "body"),
+        (b'{"body": {"GroupId": "g", "Name": "Nan_plan", "RepeatCycle": NaN}}', "body"),
     ],
 )
 def test_missing_or_invalid_body_is_400(pai: PaiEmulator, payload: bytes, field: str) -> None:

@@ -233,6 +233,35 @@ def test_other_push_fields_have_types(change: Callable[[dict[str, Any]], object]
     _rejects(lambda: validation.check_push(push), field, 28100)
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda p: p["body"]["notification"].update(alert="caf\udce9"), "push.body.notification.alert"),
+        (lambda p: p["body"]["options"].update(time_to_live=float("nan")), "push.body.options.time_to_live"),
+        (lambda p: p["body"]["options"].update(time_to_live=float("-inf")), "push.body.options.time_to_live"),
+        (lambda p: p.update(custom_args={"when": datetime(2030, 1, 1, tzinfo=UTC)}), "push.custom_args.when"),
+        (lambda p: p.update(custom_args={"tags": {"a", "b"}}), "push.custom_args.tags"),
+        (lambda p: p.update(custom_args={"raw": [b"x"]}), "push.custom_args.raw[0]"),
+        (lambda p: p["body"]["notification"].update({7: "seven"}), "push.body.notification.7"),
+        (lambda p: p.update(custom_args={"k\ud800": "v"}), "push.custom_args.k\ud800"),
+    ],
+)
+def test_what_no_json_request_can_carry_is_refused_by_its_path(
+    change: Callable[[dict[str, Any]], object], field: str
+) -> None:
+    # Found by the input fuzz (tests/proof): these crashed the encoder, were sent as NaN (which
+    # the emulator stored and then could not answer), or were silently turned into strings.
+    push = _push(change)
+    _rejects(lambda: validation.check_push(push), field, 28100)
+
+
+def test_any_unicode_text_and_finite_number_is_json() -> None:
+    push = _push(
+        lambda p: p["body"]["notification"].update(alert="\x00 😀 名字 \u200b", badge=1.5, sound=None)
+    )
+    validation.check_push(push)
+
+
 def test_push_field_prefix_is_the_callers() -> None:
     push = _push(lambda p: p["body"].update(platform="web"))
     _rejects(lambda: validation.check_push(push, field="schedule.push"), "schedule.push.body.platform", 28100)
@@ -273,6 +302,16 @@ def test_plan_description() -> None:
     _rejects(lambda: validation.check_plan_description(""), "plan_description", 27301)
     _rejects(lambda: validation.check_plan_description("two\nlines"), "plan_description", 27301)
     _rejects(lambda: validation.check_plan_description(None), "plan_description", 21015)
+    _rejects(lambda: validation.check_plan_description("caf\udce9"), "plan_description", 27301)
+
+
+@pytest.mark.parametrize("plan_ids", [5, None, {"p1": 1}])
+def test_plan_ids_that_are_no_list_are_refused_not_crashed_on(plan_ids: object) -> None:
+    _rejects(lambda: validation.plan_msg_query(plan_ids, "2023-11-01", "2023-11-02"), "plan_ids", None)  # type: ignore[arg-type]
+
+
+def test_plan_ids_may_be_any_iterable_of_ids() -> None:
+    assert validation.plan_msg_query(iter(["a", "b"]), "2023-11-01", "2023-11-02")[0] == ["a", "b"]
 
 
 PLANS_DESCRIPTION = "Push plan for the Double 11 promotion event, covering all users"
@@ -288,6 +327,7 @@ PLANS_DESCRIPTION = "Push plan for the Double 11 promotion event, covering all u
         (("1", 20), "page_index"),
         ((1, 20, 2), "send_source"),
         ((1, 20, None, 5), "search_description"),
+        ((1, 20, None, "caf\udce9"), "search_description"),
     ],
 )
 def test_plan_list_query_rules(args: tuple[Any, ...], field: str) -> None:
@@ -375,6 +415,10 @@ def _pai(**changes: Any) -> dict[str, Any]:
         ({"RepeatTimes": "3"}, "RepeatTimes"),
         ({"PaymentType": "Prepaid"}, "PaymentType"),
         ({"SignName": 5}, "SignName"),
+        ({"SignName": "caf\udce9"}, "SignName"),
+        ({"GroupId": "g\udce9"}, "GroupId"),
+        ({"EndTime": 253402300800000}, "EndTime"),  # past 9999-12-31 (emulator: crashed on it)
+        ({"EndTime": -5}, "EndTime"),
         ({"Unknown": "x"}, "Unknown"),
     ],
 )

@@ -477,6 +477,18 @@ def test_get_message_stats_asks_in_chunks_of_100(hook: EngageLabHook, httpserver
     assert asked[0] + asked[1] == ids
 
 
+def test_get_message_stats_reads_one_string_as_comma_separated_ids(
+    hook: EngageLabHook, httpserver: HTTPServer
+) -> None:
+    # It read "1088009" as seven one-digit ids before (a string is iterable); found by the fuzz.
+    httpserver.expect_request("/v4/status/detail", method="GET").respond_with_json({})
+
+    hook.get_message_stats("1088009, 1088010")
+
+    (request, _), *_ = httpserver.log
+    assert request.args["message_ids"] == "1088009,1088010"
+
+
 def test_get_message_stats_keys_a_list_answer_by_message_id(
     hook: EngageLabHook, httpserver: HTTPServer
 ) -> None:
@@ -829,6 +841,16 @@ def test_an_upsert_is_safe_to_retry_after_a_drop(
         (lambda s: s["trigger"]["single"].update(time="2022-11-23 19:20"), "trigger.single.time"),
         (lambda s: s["push"].pop("to"), "push.to"),
         (lambda s: s["push"]["body"].pop("platform"), "push.body.platform"),
+        # found by the input fuzz: these crashed the JSON encoder, or went out as invalid JSON
+        (
+            lambda s: s["push"]["body"]["options"].update(time_to_live=float("nan")),
+            "push.body.options.time_to_live",
+        ),
+        (
+            lambda s: s["push"]["body"]["notification"].update(alert="caf\udce9"),
+            "push.body.notification.alert",
+        ),
+        (lambda s: s["push"].update(custom_args={"when": date(2030, 1, 1)}), "push.custom_args.when"),
     ],
 )
 def test_create_input_is_checked_before_sending(
@@ -854,6 +876,18 @@ def test_create_input_is_checked_before_sending(
         (lambda h: h.list_schedules(page=0), "page"),
         (lambda h: h.get_schedule(""), "schedule_id"),
         (lambda h: h.get_message_stats(["1,2"]), "msg_ids[0]"),
+        # found by the input fuzz: crashes (TypeError, UnicodeEncodeError), ids that were no ids,
+        # and dot segments that reached another endpoint
+        (lambda h: h.get_message_stats(5), "msg_ids"),
+        (lambda h: h.get_message_stats(["1", True]), "msg_ids[1]"),
+        (lambda h: h.get_message_stats([None]), "msg_ids[0]"),
+        (lambda h: h.get_message_stats(["caf\udce9"]), "msg_ids[0]"),
+        (lambda h: h.get_message_stats("1,,2"), "msg_ids[1]"),
+        (lambda h: h.get_schedule(".."), "schedule_id"),
+        (lambda h: h.delete_schedule("."), "schedule_id"),
+        (lambda h: h.get_schedule_msg_ids("caf\udce9"), "schedule_id"),
+        (lambda h: h.get_plan_msg_ids(5, "2023-11-01", "2023-11-02"), "plan_ids"),
+        (lambda h: h.list_push_plans(search_description="caf\udce9"), "search_description"),
     ],
 )
 def test_other_input_is_checked_before_sending(

@@ -554,6 +554,30 @@ def test_bad_fields_fail_before_sending(
     assert httpserver.log == []
 
 
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda h: h.create_schedule(group_id="g\udce9", name="Plan_1"), "group_id"),
+        (lambda h: h.create_schedule(group_id="g", name="Plan_1", end_time=253402300800000), "end_time"),
+        (lambda h: h.list_schedules(name=5), "name"),
+        (lambda h: h.list_schedules(name="caf\udce9"), "name"),
+        (lambda h: h.list_messages(schedule_id=5), "schedule_id"),
+        (lambda h: h.list_messages(message_id=["m1"]), "message_id"),
+        (lambda h: h.list_message_metrics(7, "2024-12-01", "2024-12-02"), "schedule_id"),
+        (lambda h: h.get_schedule(".."), "schedule_id"),
+    ],
+)
+def test_input_the_fuzz_found_crashing_or_sent_is_refused_before_sending(
+    roa: PaiEngagementHook, httpserver: HTTPServer, call: Any, field: str
+) -> None:
+    # Before: TypeError from the URL encoder, UnicodeEncodeError, or a request the service refused.
+    with pytest.raises(InvalidFieldError) as caught:
+        call(roa)
+
+    assert caught.value.field == field
+    assert httpserver.log == []
+
+
 def test_good_edge_values_are_sent(gateway: PaiEngagementHook, httpserver: HTTPServer) -> None:
     httpserver.expect_request(GATEWAY_PATH).respond_with_json(_envelope({"Id": "s1"}))
     plus_8 = timezone(timedelta(hours=8))

@@ -13,6 +13,7 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowFailExc
 
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.operators.engagelab import (
     EngageLabCreateScheduleOperator,
     EngageLabCreateSchedulesOperator,
@@ -750,7 +751,7 @@ def test_update_of_an_unknown_schedule_fails_without_retrying(engagelab_conn: Em
 
 
 def test_mode_is_checked_when_the_dag_is_parsed() -> None:
-    with pytest.raises(ValueError, match="mode must be one of merge, replace"):
+    with pytest.raises(ValueError, match="mode: must be one of merge, replace"):
         update_op(schedule_id="x", name="y", mode="patch")
 
 
@@ -807,7 +808,60 @@ def test_upsert_refuses_bad_plan_ids_before_sending(
 
 
 def test_delete_without_an_id_is_refused_before_any_request(engagelab_conn: EmulatorControl, ti) -> None:
-    with pytest.raises(AirflowFailException, match="nothing was sent: schedule_id: is required"):
+    with pytest.raises(AirflowFailException, match="nothing was sent: schedule_id: must be a non-empty"):
         EngageLabDeleteScheduleOperator(task_id="delete", schedule_id="").execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
+
+
+@pytest.mark.parametrize("schedule_id", ["  ", 5, "..", "caf\udce9"])
+def test_an_id_no_path_can_hold_fails_the_task_without_retry_and_sends_nothing(
+    engagelab_conn: EmulatorControl, ti, schedule_id: Any
+) -> None:
+    # Found by the input fuzz: these raised a bare InvalidFieldError (so Airflow retried) or
+    # reached another endpoint ("..").
+    for operator in (
+        EngageLabDeleteScheduleOperator(task_id="delete", schedule_id=schedule_id),
+        update_op(schedule_id=schedule_id, enabled=False),
+    ):
+        with pytest.raises(AirflowFailException, match="nothing was sent: schedule_id: "):
+            operator.execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: create_op(send_at="2030-01-01 09:00:00", preview_count=-1), "preview_count"),
+        (lambda: EngageLabCreateSchedulesOperator(task_id="b", schedules=[], max_workers=0), "max_workers"),
+        (
+            lambda: EngageLabCreateSchedulesOperator(task_id="b", schedules=[], requests_per_second=0),
+            "requests_per_second",
+        ),
+        (
+            lambda: EngageLabCreateSchedulesOperator(
+                task_id="b", schedules=[], requests_per_second=float("nan")
+            ),
+            "requests_per_second",
+        ),
+        (lambda: update_op(schedule_id="x", name="y", mode="patch"), "mode"),
+    ],
+)
+def test_arguments_that_are_not_templated_are_refused_when_the_dag_is_parsed(make: Any, field: str) -> None:
+    # A negative preview_count was found by the fuzz: the schedule was created, then the task
+    # failed on it naming "limit", and its retry re-attached.
+    with pytest.raises(InvalidFieldError) as caught:
+        make()
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("schedules", [5, "abc", {"name": "x"}])
+def test_bulk_schedules_that_are_no_list_are_refused_before_any_request(
+    engagelab_conn: EmulatorControl, ti, schedules: Any
+) -> None:
+    # Before: a TypeError for 5, and a string's characters or a dict's keys taken for items.
+    with pytest.raises(AirflowFailException, match="nothing was sent: schedules: must be a list"):
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=schedules).execute({"ti": ti})
 
     assert service_requests(engagelab_conn) == {}

@@ -12,6 +12,7 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowFailExc
 from airflow_provider_engage import timing
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator, PaiDeleteScheduleOperator
 from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
 from tests.helpers import TaskInstanceStandIn, connection, service_requests
@@ -88,6 +89,7 @@ def test_gateway_style_creates_through_the_seed_endpoint(gateway: EmulatorContro
         ({"repeat_cycle_unit": 7, "repeat_cycle": 1}, "repeat_cycle_unit"),
         ({"repeat_times": -2, "repeat_cycle": 1, "repeat_cycle_unit": 2}, "repeat_times"),
         ({"payment_type": "Free"}, "payment_type"),
+        ({"end_time": 253402300800000}, "end_time"),  # past 9999: it was sent (fuzz)
     ],
 )
 def test_bad_input_names_the_argument_and_sends_nothing(
@@ -98,6 +100,13 @@ def test_bad_input_names_the_argument_and_sends_nothing(
         create_op(**arguments).execute({"ti": TaskInstanceStandIn()})
 
     assert service_requests(roa) == {}
+
+
+def test_a_negative_preview_count_is_refused_when_the_dag_is_parsed() -> None:
+    # Found by the input fuzz: the plan was created first, then the task failed naming "limit".
+    with pytest.raises(InvalidFieldError) as caught:
+        create_op(preview_count=-1)
+    assert caught.value.field == "preview_count"
 
 
 def test_retry_reattaches_to_the_plan_an_earlier_try_created(roa: EmulatorControl) -> None:

@@ -369,3 +369,29 @@ def test_the_plan_sensor_fails_once_the_range_has_passed_without_ids(
 
     with pytest.raises(AirflowFailException, match="quiet"):
         drive(plans, simulated)
+
+
+@pytest.mark.parametrize("occurrence", ["tomorrow", "2030-01-08T09:00:00", 5, dt.datetime(2030, 1, 8, 9)])
+def test_an_occurrence_no_schedule_can_have_is_refused_before_any_request(
+    emulator: EmulatorControl, simulated: SimulatedTime, occurrence: Any
+) -> None:
+    # Found by the input fuzz: the sensor read the schedule first, then refused the form.
+    schedule_id = create(single("2030-01-08 09:00:00"))
+    before = fired_calls(emulator)
+    with pytest.raises(AirflowFailException, match="the sensor did not wait: occurrence: "):
+        drive(sensor("poke", schedule_id, occurrence=occurrence), simulated)
+    assert fired_calls(emulator) == before
+
+
+def test_min_messages_is_refused_when_the_dag_is_parsed_naming_it() -> None:
+    from airflow_provider_engage.input_errors import InvalidFieldError
+
+    for make in (
+        lambda: sensor("poke", "s1", min_messages=0),
+        lambda: EngageLabPushPlanMessagesSensor(
+            task_id="p", plan_ids="p1", start_date="2030-01-01", end_date="2030-01-02", min_messages=0
+        ),
+    ):
+        with pytest.raises(InvalidFieldError) as caught:
+            make()
+        assert caught.value.field == "min_messages"

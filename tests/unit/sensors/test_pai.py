@@ -10,6 +10,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 from airflow_provider_engage.sensors.pai import PaiScheduleSensor
+from tests.helpers import service_requests
 
 from .conftest import SimulatedTime, drive
 
@@ -118,3 +119,15 @@ def test_a_deleted_plan_fails_at_once(emulator: EmulatorControl, simulated: Simu
 
     with pytest.raises(AirflowFailException, match="does not exist"):
         drive(sensor("poke", schedule_id), simulated)
+
+
+@pytest.mark.parametrize("sending", ["tomorrow", "2030-01-02T10:00:00", 5, dt.datetime(2030, 1, 2, 10)])
+def test_a_sending_no_plan_can_have_is_refused_before_any_request(
+    emulator: EmulatorControl, simulated: SimulatedTime, sending: object
+) -> None:
+    # Found by the input fuzz: the sensor read the plan first, then refused the form.
+    schedule_id = plan()
+    before = service_requests(emulator)
+    with pytest.raises(AirflowFailException, match="the sensor did not wait: sending: "):
+        drive(sensor("poke", schedule_id, sending=sending), simulated)
+    assert service_requests(emulator) == before

@@ -357,6 +357,8 @@ def test_format_pai_time_turns_what_a_dag_author_has_into_what_pai_takes(value: 
         (" 1735660800", "expected 'yyyy-MM-dd HH:mm:ss'"),
         ("１７３５６６０８００", "expected 'yyyy-MM-dd HH:mm:ss'"),  # full-width digits are no epoch
         (-1, "must not be negative"),
+        (253402300800000, "past the year 9999"),  # 10000-01-01 in ms: sent, then crashed on (fuzz)
+        ("253402300800000", "past the year 9999"),
         (True, "got True"),
         (1.5, "got float"),
         (["2024-12-01"], "got list"),
@@ -380,6 +382,17 @@ def test_format_pai_time_refuses_the_rest_naming_the_field(value: Any, message: 
 )
 def test_epoch_seconds_reads_seconds_and_milliseconds_by_one_threshold(number: int, seconds: float) -> None:
     assert timing.epoch_seconds(number) == pytest.approx(seconds)
+
+
+def test_epoch_instant_reads_both_units_up_to_the_last_second_of_9999() -> None:
+    assert (
+        timing.epoch_instant(1707278411611, field="EndTime").isoformat() == "2024-02-07T04:00:11.611000+00:00"
+    )
+    assert timing.epoch_instant(253402300799999, field="EndTime").year == 9999
+    for number, message in ((253402300800000, "past the year 9999"), (-1, "must not be negative")):
+        with pytest.raises(timing.InvalidTimeError, match=message) as caught:
+            timing.epoch_instant(number, field="EndTime")
+        assert caught.value.field == "EndTime"
 
 
 # --- zones ----------------------------------------------------------------------------------------

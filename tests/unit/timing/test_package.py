@@ -36,6 +36,7 @@ PUBLIC_NAMES = frozenset(
         "ZONE_TYPE_SITE",
         "Zone",
         "ZoneLike",
+        "epoch_instant",
         "epoch_seconds",
         "format_api_date",
         "format_api_datetime",
