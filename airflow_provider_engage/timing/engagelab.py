@@ -137,7 +137,8 @@ def validate_trigger(
 
     Shape and formats always; a periodical's start < end, span of at most one year and at
     least one firing in [start, end] always. With ``now`` (the service's clock): a single must
-    not be wholly in the past nor begin more than a year ahead, a periodical must not have ended.
+    not be wholly in the past nor begin more than a year ahead, a periodical must not have ended
+    and must have a firing still to come (else it would be expired from its creation).
     """
     try:
         _check_trigger(trigger, resolve_zone(site_tz), now, field)
@@ -165,6 +166,13 @@ def _check_trigger(trigger: object, zone: Zone, now: dt.datetime | None, field: 
         window = _window(end, schedule.zone_type, zone, path)
         if window.latest < now_utc:
             raise InvalidTimeError(f"{path}.end", _in_the_past(window, schedule.zone_type, zone, now_utc))
+        if next(_occurrences_of(schedule, zone, now_utc), None) is None:
+            # Created, it would be expired at once: the service answers 28100 "expired".
+            raise InvalidTimeError(
+                f"{path}.end",
+                f"leaves no firing to come: every firing between start ({start}) and end ({end}) has "
+                f"passed (now is {_utc_text(now_utc)} UTC)",
+            )
 
 
 def _check_single_against_now(single: _Single, zone: Zone, now_utc: DateTime) -> None:

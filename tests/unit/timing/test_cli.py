@@ -143,14 +143,13 @@ def test_from_start_lists_from_the_first_occurrence(capsys: pytest.CaptureFixtur
     assert lines[-1] == "(all 40 shown)"
 
 
-def test_nothing_left_to_fire(capsys: pytest.CaptureFixture[str]) -> None:
-    # The last firing (9 February 04:00Z) has passed but end (16:00Z) has not.
-    code, lines, _ = run(capsys, "--trigger", json.dumps(SEED_PERIODICAL), "--now", "2024-02-09T05:00:00Z")
-    assert code == 0
-    assert lines[1:] == [
-        "#  wall clock  site time (Asia/Shanghai)  UTC",
-        "(no occurrences from 2024-02-09 05:00:00 UTC)",
-    ]
+def test_nothing_left_to_fire_is_refused_as_the_service_would(capsys: pytest.CaptureFixture[str]) -> None:
+    # The last firing (9 February 04:00Z) has passed but end (16:00Z) has not: created, the
+    # schedule would be expired at once, so the service refuses it (28100) and the preview says so.
+    code, lines, err = run(capsys, "--trigger", json.dumps(SEED_PERIODICAL), "--now", "2024-02-09T05:00:00Z")
+    assert code == 2
+    assert lines == []
+    assert err.startswith("error: trigger.periodical.end: leaves no firing to come")
 
 
 def test_default_now_is_the_real_clock(capsys: pytest.CaptureFixture[str]) -> None:

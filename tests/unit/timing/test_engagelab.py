@@ -463,10 +463,19 @@ def test_single_checked_at_the_calendars_end() -> None:
 
 def test_periodical_end_must_not_be_in_the_past_when_now_is_given() -> None:
     # End 2024-02-10 00:00 Shanghai is 2024-02-09 16:00Z.
-    timing.validate_trigger(SEED_PERIODICAL, now=utc(2024, 2, 9, 16))
     err = _refusal(SEED_PERIODICAL, now=utc(2024, 2, 9, 16, 0, 1))
     assert err.field == "trigger.periodical.end"
     assert "in the past" in err.message
+
+
+def test_periodical_must_have_a_firing_still_to_come_when_now_is_given() -> None:
+    # Found by the input fuzz: accepted, then expired from its creation (the service says 28100,
+    # "expired"). The last firing, 9 February 12:00 Shanghai, is 04:00Z; its end is 16:00Z.
+    timing.validate_trigger(SEED_PERIODICAL, now=utc(2024, 2, 9, 3, 59, 59))
+    err = _refusal(SEED_PERIODICAL, now=utc(2024, 2, 9, 4))
+    assert err.field == "trigger.periodical.end"
+    assert "no firing to come" in err.message
+    assert err.vendor_code == 28100
 
 
 def test_validate_trigger_refuses_a_naive_now() -> None:
