@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +45,12 @@ def proof_figures() -> RecordFigures:
         print(f"{campaign}: {text}")
 
     return record
+
+
+@pytest.fixture(scope="module")
+def fuzz() -> Iterator[Any]:
+    """A fuzz campaign's emulator and tallies, one per test module (see ``fuzz_harness``)."""
+    from tests.proof.fuzz_harness import fuzz_emulator
+
+    with fuzz_emulator() as fuzzing:
+        yield fuzzing
