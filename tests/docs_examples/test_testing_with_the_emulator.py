@@ -7,6 +7,7 @@ project's tests as it is.
 
 from __future__ import annotations
 
+# --8<-- [start:setup]
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,7 @@ PUSH: dict[str, Any] = {
     "to": {"tag": ["vip"]},
     "body": {"platform": "all", "notification": {"alert": "Hello"}},
 }
+# --8<-- [end:setup]
 
 
 # --8<-- [start:fixtures]
