@@ -1,7 +1,8 @@
 """The sensor for PAI User Engagement: until one sending of a reach plan has completed (roa).
 
-The gateway style (the seed's contract) has no read endpoint, so there is nothing to wait on:
-the sensor says so plainly before it waits. The hook is imported when a task runs.
+The gateway style (the documented CreateSchedule contract) has no read endpoint, so there is
+nothing to wait on: the sensor says so plainly before it waits. The hook is imported when a task
+runs.
 """
 
 from __future__ import annotations
