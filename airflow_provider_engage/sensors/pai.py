@@ -73,7 +73,7 @@ class PaiScheduleSensor(WaitingSensor[PaiScheduleWatch]):
         if hook.api_style != "roa":
             raise AirflowFailException(
                 f"PaiScheduleSensor needs api_style 'roa' on connection {hook.conn_id!r}: the gateway "
-                "style (the seed's contract) has no endpoint to read a plan's state, so there is "
+                "style (Bearer key, CreateSchedule only) has no endpoint to read a plan's state, so there is "
                 "nothing to wait on"
             )
         try:
