@@ -236,7 +236,8 @@ def check_update(changes: Mapping[str, Any], *, mode: str) -> None:
     """Refuse, before the current schedule is even read, an update that cannot be right.
 
     Whatever the current schedule holds: the mode, which parts are given, the new name, the
-    type of ``enabled``, the shape of ``push`` and ``trigger`` and the form of every time in it.
+    type of ``enabled``, the shape of ``push`` (in replace mode all of it) and ``trigger`` and the
+    form of every time in it.
     What depends on the current schedule (switching kinds, the merged whole) is checked later.
     """
     if mode not in UPDATE_MODES:
@@ -259,12 +260,14 @@ def check_update(changes: Mapping[str, Any], *, mode: str) -> None:
         raise InvalidFieldError("enabled", f"must be true or false, got {changes['enabled']!r}")
     if "push" in given and not isinstance(changes["push"], Mapping):
         raise InvalidFieldError("push", f"must be an object, got {type(changes['push']).__name__}")
+    if mode == "replace":
+        validation.check_push(changes["push"])  # sent as it is: nothing of the current's is merged in
     if "trigger" in given:
         _check_trigger_forms(changes["trigger"])
 
 
 def _check_trigger_forms(trigger: object) -> None:
-    """The shape of a (partial) trigger and the form of each time in it, in any zone_type."""
+    """The shape of a (partial) trigger, its zone_type and the form of each time in it."""
     if not isinstance(trigger, Mapping):
         raise InvalidFieldError("trigger", f"must be an object, got {type(trigger).__name__}")
     kind = timing.trigger_kind(trigger)
@@ -273,6 +276,12 @@ def _check_trigger_forms(trigger: object) -> None:
     body = trigger[kind]
     if not isinstance(body, Mapping):
         raise InvalidFieldError(f"trigger.{kind}", f"must be an object, got {type(body).__name__}")
+    zone_type = body.get("zone_type")  # None: the current schedule's is kept
+    valid_zone = type(zone_type) is int and zone_type in (timing.ZONE_TYPE_SITE, timing.ZONE_TYPE_DEVICE)
+    if zone_type is not None and not valid_zone:
+        raise InvalidFieldError(
+            f"trigger.{kind}.zone_type", f"must be 1 (site zone) or 2 (device zone), got {zone_type!r}"
+        )
     for key in ("time",) if kind == "single" else ("start", "end"):
         if body.get(key) is not None:
             # The device form accepts exactly what the site form does; it converts nothing.

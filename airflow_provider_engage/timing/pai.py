@@ -66,7 +66,8 @@ def pai_occurrences(
     plus ``k * RepeatCycle`` units, counted from the first instant, so month steps clamp to a
     short month's last day the way pendulum's ``add(months=)`` does and return to the 31st
     afterwards. EndTime, when given, bounds every reading of RepeatTimes (a bare date includes
-    its whole day). Missing unit and times take the documented defaults, 0 and -1.
+    its whole day; empty is not given, as the service reads it). Missing unit and times take the
+    documented defaults, 0 and -1.
     """
     first = _pai_first(execute_time, now)
     unit = PAI_NEVER if repeat_cycle_unit is None else repeat_cycle_unit
@@ -84,7 +85,7 @@ def pai_occurrences(
                 "RepeatCycle", f"must be a whole number of units of 1 or more, got {repeat_cycle!r}"
             )
         cycle = repeat_cycle
-    last = None if end_time is None else _pai_end(end_time)
+    last = None if end_time is None or end_time == "" else _pai_end(end_time)
     after_utc = None if after is None else to_utc(after, field="after")
     if limit is not None and limit < 0:
         raise InvalidTimeError("limit", f"must be zero or more, got {limit}")

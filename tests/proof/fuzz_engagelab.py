@@ -9,6 +9,7 @@ day-by-day reading of seed 002, not by the provider's timing module.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import string
 from collections.abc import Callable
@@ -400,7 +401,7 @@ def schedule_bodies(
 
 def within(value: dict[str, Any], key: str, cases: list[Case]) -> list[Case]:
     """Cases about one part of ``value`` as cases about the whole."""
-    return [Case(put(value, [key], case.value), case.refused, case.rule, case.by_service) for case in cases]
+    return [dataclasses.replace(case, value=put(value, [key], case.value)) for case in cases]
 
 
 def schedule_breakings(*, creating: bool) -> Callable[[dict[str, Any]], list[Case]]:
@@ -431,7 +432,7 @@ def switch_breakings(body: dict[str, Any]) -> list[Case]:
     kind = next(iter(body["trigger"]))
     zone = body["trigger"][kind]["zone_type"]
     other = put(body, ["trigger", kind, "zone_type"], 3 - zone)
-    return [Case(other, f"trigger.{kind}.zone_type", "zone_type switched", by_service=True)]
+    return [Case(other, f"trigger.{kind}.zone_type", "zone_type switched", by_service=True, reads_first=True)]
 
 
 # --- push plans (seed 001) ----------------------------------------------------------------------

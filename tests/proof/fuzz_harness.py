@@ -85,6 +85,7 @@ class Tally:
     invalid: int = 0
     invalid_refused_unsent: int = 0
     invalid_refused_by_service: int = 0
+    invalid_refused_after_reading: int = 0
     requests_for_invalid_unsent: int = 0
     requests_for_valid: int = 0
     rules: Counter[str] = field(default_factory=Counter)
@@ -123,7 +124,9 @@ class Fuzzing:
         """Call ``call`` with the case's input and judge the answer; returns what a valid call gave.
 
         ``task``: an operator or sensor, which fails the task with ``AirflowFailException`` caused
-        by the ``InvalidFieldError``, and judges the clock rules itself (nothing is the service's).
+        by the ``InvalidFieldError`` (or raises it as the DAG is parsed) and judges the service's
+        rules itself: the clock's before sending anything, what the service holds (a switch of
+        zone_type) after reading it and before writing.
         ``missing_ok``: a well-formed id the service does not hold is answered "not found".
         """
         tally = self.tallies.setdefault(surface, Tally())
@@ -158,10 +161,15 @@ class Fuzzing:
             assert str(error.vendor_message).startswith(f"{case.refused}:"), where
             tally.invalid_refused_by_service += 1
             return None
-        tally.requests_for_invalid_unsent += requests  # measured, then required to be 0
         refusal = _refusal(error, task=task)
         assert refusal is not None, f"not refused with InvalidFieldError ({where})"
         assert refusal.field == case.refused, f"refusal names {refusal.field!r} ({where})"
+        if case.reads_first:
+            # A task judges what the service holds by reading it first: nothing is written.
+            assert all(key.startswith("GET ") for key in delta), f"a write was sent ({where})"
+            tally.invalid_refused_after_reading += 1
+            return None
+        tally.requests_for_invalid_unsent += requests  # measured, then required to be 0
         assert requests == 0, f"requests were sent for invalid input ({where})"
         tally.invalid_refused_unsent += 1
         return None
@@ -186,9 +194,10 @@ class Fuzzing:
 
 
 def _refusal(error: BaseException | None, *, task: bool) -> InvalidFieldError | None:
-    if task:
-        cause = error.__cause__ if isinstance(error, AirflowFailException) else None
-        return cause if isinstance(cause, InvalidFieldError) else None
+    """The provider's refusal: raised as it is, or (a task) as the cause of the failure that
+    fails it at once. A task refuses some arguments as its DAG file is parsed (the operator built)."""
+    if task and isinstance(error, AirflowFailException):
+        error = error.__cause__
     return error if isinstance(error, InvalidFieldError) else None
 
 

@@ -716,6 +716,38 @@ def test_replace_refuses_an_incomplete_body_before_any_request(engagelab_conn: E
     assert service_requests(engagelab_conn) == {}
 
 
+def test_replace_refuses_a_bad_push_before_reading_the_schedule(engagelab_conn: EmulatorControl, ti) -> None:
+    # Found by the input fuzz: the push was checked only after the current schedule was read.
+    push = {
+        "to": "all",
+        "body": {"platform": "ios", "notification": {"alert": "x"}, "options": {"plan_id": "_x"}},
+    }
+    trigger = {"single": {"time": tomorrow_at(20).format("YYYY-MM-DD HH:mm:ss"), "zone_type": 1}}
+    with pytest.raises(AirflowFailException, match=r"push\.body\.options\.plan_id: may hold only") as failed:
+        update_op(
+            schedule_id="0eac1b80", name="New_name", enabled=True, trigger=trigger, push=push, mode="replace"
+        ).execute({"ti": ti})
+
+    assert isinstance(failed.value.__cause__, InvalidFieldError)
+    assert service_requests(engagelab_conn) == {}
+
+
+@pytest.mark.parametrize("mode", ["merge", "replace"])
+@pytest.mark.parametrize("zone_type", [0, 3, True, 1.0, "1"])
+def test_a_zone_type_that_is_none_is_refused_before_reading_the_schedule(
+    engagelab_conn: EmulatorControl, ti, mode: str, zone_type: Any
+) -> None:
+    # Found by the input fuzz: read first, then refused as "cannot switch zone_type 2 to 0".
+    trigger = {"single": {"time": tomorrow_at(20).format("YYYY-MM-DD HH:mm:ss"), "zone_type": zone_type}}
+    parts = {"name": "New_name", "enabled": True, "push": PUSH} if mode == "replace" else {}
+    with pytest.raises(
+        AirflowFailException, match=r"trigger\.single\.zone_type: must be 1 \(site zone\) or 2"
+    ):
+        update_op(schedule_id="0eac1b80", trigger=trigger, mode=mode, **parts).execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
+
+
 def test_replace_sends_exactly_what_is_given(engagelab_conn: EmulatorControl, ti) -> None:
     schedule_id = created_schedule()
     push = {"from": "push", "to": "all", "body": {"platform": "ios", "notification": {"alert": "All"}}}

@@ -136,6 +136,13 @@ def test_pai_end_time_also_bounds_a_counted_plan() -> None:
     assert len(list(timing.pai_occurrences("2024-12-01 09:00:00", 1, 2, 10, "2024-12-03"))) == 3
 
 
+def test_pai_empty_end_time_is_no_end() -> None:
+    # Found by the input fuzz: the service takes EndTime "" (validation lets it through), and the
+    # PAI operator, computing the next sendings after its create, crashed on it.
+    endless = timing.pai_occurrences("2024-12-01 09:00:00", 1, 2, -1, "", limit=40)
+    assert list(endless) == list(timing.pai_occurrences("2024-12-01 09:00:00", 1, 2, -1, limit=40))
+
+
 def test_pai_empty_execute_time_means_now() -> None:
     now = utc(2024, 5, 1, 12, 30)
     [instant] = timing.pai_occurrences("", 0, 0, 0, now=now)
