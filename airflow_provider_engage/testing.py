@@ -114,9 +114,12 @@ class DagsTest:
         dags_folder: Path | str,
         logical_date: str | None = None,
         env: Mapping[str, str] | None = None,
+        conf: Mapping[str, object] | None = None,
         timeout: float = DAGS_TEST_TIMEOUT,
     ) -> DagTestResult:
         command = [self.airflow, "dags", "test", dag_id, *([logical_date] if logical_date else [])]
+        if conf is not None:  # the run's conf: what a DAG's params take, as a trigger's form gives them
+            command += ["--conf", json.dumps(conf)]
         done = subprocess.run(  # noqa: S603 (the venv's own airflow, the test's arguments)
             command,
             env=self.env(Path(dags_folder), env),
