@@ -109,6 +109,8 @@ def _parsed(value: Any, field: str) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
+    if text in ("None", "null"):  # what a template renders when the XCom it pulls is missing
+        raise InvalidFieldError(field, f"rendered to {text}: the XCom it names holds nothing")
     if not text.startswith(("[", "{")):
         return [part.strip() for part in text.split(",")] if text else []
     try:

@@ -340,6 +340,8 @@ class PaiMessageMetricsOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if not 1 <= page_size <= pai_spec.PAGE_SIZE_MAX:
+            raise ValueError(f"page_size must be 1 to {pai_spec.PAGE_SIZE_MAX}, got {page_size}")
         for name, value in (("start_date", start_date), ("end_date", end_date)):
             if isinstance(value, dt.datetime):
                 raise ValueError(

@@ -157,6 +157,7 @@ def test_nothing_to_read_is_an_empty_result_not_an_error() -> None:
         ([["1"], [None]], "msg_ids[1][0]"),
         ("1,,2", "msg_ids[1]"),
         ("[1, 2", "msg_ids"),
+        ("None", "msg_ids"),  # {{ ti.xcom_pull(...) }} of an XCom that is not there
         (b"1", "msg_ids"),
     ],
 )

@@ -188,6 +188,12 @@ def test_a_dags_default_start_date_is_not_taken_for_the_first_day() -> None:
         op(schedule_id="plan-1", end_date="2030-01-02")
 
 
+@pytest.mark.parametrize("page_size", [0, 101])
+def test_a_page_size_the_service_does_not_take_is_refused_when_the_dag_is_parsed(page_size: int) -> None:
+    with pytest.raises(ValueError, match="page_size must be 1 to 100"):
+        op(schedule_id="plan-1", start_date="2030-01-01", end_date="2030-01-02", page_size=page_size)
+
+
 def test_both_days_are_required() -> None:
     # Airflow 3 raises TypeError, 2.11 AirflowException ("missing keyword argument 'start_date'").
     with pytest.raises((TypeError, AirflowException), match="start_date"):
