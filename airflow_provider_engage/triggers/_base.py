@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from airflow_provider_engage.hooks._async import EngageAsyncHook
     from airflow_provider_engage.sensors._base import Watch
 
-__all__ = ["WaitingTrigger"]
+__all__ = ["LONGEST_NAP", "WaitingTrigger", "sleep_until"]
 
 LONGEST_NAP = 60.0
 """Sleeps are taken in naps this long at most, so a moved machine clock is noticed."""
@@ -88,7 +88,7 @@ class WaitingTrigger(BaseTrigger):
             look_at = clock.local_time(cadence.next_look(clock.now()))
             if not clock.agrees and self.clock_sync_interval:
                 look_at = min(look_at, now + dt.timedelta(seconds=self.clock_sync_interval))
-            await _sleep_until(min(look_at, deadline), clock)
+            await sleep_until(min(look_at, deadline), clock)
             if clock.local_now() >= deadline:
                 event = _event("timeout", f"the wait timed out at {self.deadline}")
             else:
@@ -131,7 +131,7 @@ def _event(status: str, message: str, result: Any = None, **more: Any) -> Trigge
     return TriggerEvent(payload)  # type: ignore[no-untyped-call]
 
 
-async def _sleep_until(moment: dt.datetime, clock: ServiceClock) -> None:
+async def sleep_until(moment: dt.datetime, clock: ServiceClock) -> None:
     """Sleep until ``moment`` (this machine's clock), in naps, so a clock change is noticed."""
     while (left := (moment - clock.local_now()).total_seconds()) > 0:  # noqa: ASYNC110 (a deadline, no event)
         await asyncio.sleep(min(left, LONGEST_NAP))

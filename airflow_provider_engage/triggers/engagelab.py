@@ -1,20 +1,30 @@
-"""Deferral triggers for EngageLab: a schedule's occurrence fired, push plans have message ids.
+"""Triggers for EngageLab: deferral triggers (a schedule's occurrence fired, push plans have ids)
+and an event trigger for ``AssetWatcher`` (Airflow 3): one event per new firing.
 
-Each is the shared wait (:mod:`~airflow_provider_engage.triggers._base`) with EngageLab's async
-hook and the watch its sensor fixed; :meth:`serialize` gives plain JSON.
+The deferral triggers are the shared wait (:mod:`~airflow_provider_engage.triggers._base`) with
+EngageLab's async hook and the watch their sensor fixed; the event trigger is the shared watch
+over feeds (:mod:`~airflow_provider_engage.triggers._watching`). Both serialize to plain JSON.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_engage.triggers._base import WaitingTrigger
+from airflow_provider_engage.triggers._feeds import Feed, PlanIdsFeed, ScheduleFeed
+from airflow_provider_engage.triggers._watching import FeedsTrigger
 from airflow_provider_engage.watches.engagelab import PlanMessagesWatch, ScheduleWatch
+from airflow_provider_engage.watches.verdicts import iso
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook
 
-__all__ = ["EngageLabPushPlanMessagesTrigger", "EngageLabScheduleFiredTrigger"]
+__all__ = [
+    "EngageLabMessagesEventTrigger",
+    "EngageLabPushPlanMessagesTrigger",
+    "EngageLabScheduleFiredTrigger",
+]
 
 
 class _EngageLabWait(WaitingTrigger):
@@ -34,3 +44,92 @@ class EngageLabPushPlanMessagesTrigger(_EngageLabWait):
     """Wait until each push plan has message ids in the watched date range."""
 
     watch_class = PlanMessagesWatch
+
+
+class EngageLabMessagesEventTrigger(FeedsTrigger):
+    """An event trigger for an ``AssetWatcher`` (Airflow 3): one event per new firing of the given
+    schedules and push plans of one connection.
+
+    A schedule's occurrences are taken from its trigger (read once, as the sensors do) and looked
+    at only around their instants, so watching a weekly schedule costs a handful of calls a week;
+    each is announced once its ids are in (a zone_type 2 occurrence at its window's end plus
+    grace). Push plans are not calendars: their new ids are asked for every
+    ``plan_poke_interval`` seconds. Each event's payload: ``event_id``, ``kind`` (``schedule`` or
+    ``plan``), ``schedule_id`` or ``plan_id``, ``occurrence`` (wall time and UTC instants) and
+    ``window``, ``msg_ids``, ``failed``, ``records``.
+
+    :param schedule_ids: the schedules to watch.
+    :param plan_ids: the push plans to watch.
+    :param conn_id: the ``engagelab`` connection.
+    :param poke_interval: the longest pause between looks once a firing is due.
+    :param plan_poke_interval: the pause between looks for push plans' new ids.
+    :param grace: seconds after an occurrence's last instant in which its ids may still arrive.
+    """
+
+    stream_name = "engagelab"
+
+    def __init__(
+        self,
+        *,
+        schedule_ids: Sequence[str] = (),
+        plan_ids: Sequence[str] = (),
+        conn_id: str = "engagelab_default",
+        poke_interval: float = 60.0,
+        plan_poke_interval: float = 900.0,
+        grace: float = 600.0,
+    ) -> None:
+        super().__init__(conn_id=conn_id, poke_interval=poke_interval, grace=grace)
+        if not schedule_ids and not plan_ids:
+            raise ValueError("give schedule_ids, plan_ids or both: there is nothing to watch")
+        self.schedule_ids = sorted(schedule_ids)
+        self.plan_ids = sorted(plan_ids)
+        self.plan_poke_interval = plan_poke_interval
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            **super()._kwargs(),
+            "schedule_ids": self.schedule_ids,
+            "plan_ids": self.plan_ids,
+            "plan_poke_interval": self.plan_poke_interval,
+        }
+
+    def _new_hook(self) -> EngageLabAsyncHook:
+        from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook
+
+        return EngageLabAsyncHook(self.conn_id)
+
+    def feed_keys(self) -> list[str]:
+        keys = [f"schedule:{schedule_id}" for schedule_id in self.schedule_ids]
+        return keys + (["plans:" + ",".join(self.plan_ids)] if self.plan_ids else [])
+
+    async def _open_feeds(self, hook: Any, cursors: dict[str, dict[str, Any] | None]) -> list[Feed]:
+        from airflow_provider_engage.service_errors import EngageLabNotFoundError
+
+        now = {"since": iso(hook.service_clock.now())}
+        feeds: list[Feed] = []
+        for schedule_id in self.schedule_ids:
+            try:
+                trigger = (await hook.get_schedule(schedule_id)).get("trigger")
+            except EngageLabNotFoundError:
+                trigger = None  # expired or deleted: nothing more will fire
+            feeds.append(
+                ScheduleFeed(
+                    schedule_id,
+                    trigger,
+                    site_tz=hook.site_timezone,
+                    grace=self.grace,
+                    poke_interval=self.poke_interval,
+                    cursor=cursors.get(f"schedule:{schedule_id}") or now,
+                )
+            )
+        if self.plan_ids:
+            cursor = cursors.get("plans:" + ",".join(self.plan_ids)) or now
+            feeds.append(
+                PlanIdsFeed(
+                    self.plan_ids,
+                    site_tz=hook.site_timezone,
+                    poke_interval=self.plan_poke_interval,
+                    cursor=cursor,
+                )
+            )
+        return feeds

@@ -1,16 +1,21 @@
-"""The deferral trigger for PAI User Engagement: one sending of a reach plan (roa style)."""
+"""Triggers for PAI User Engagement (roa style): the deferral trigger for one sending of a reach
+plan, and an event trigger for ``AssetWatcher`` (Airflow 3): one event per completed sending."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_engage.triggers._base import WaitingTrigger
+from airflow_provider_engage.triggers._feeds import Feed, PaiSendingsFeed
+from airflow_provider_engage.triggers._watching import FeedsTrigger
 from airflow_provider_engage.watches.pai import PaiScheduleWatch
+from airflow_provider_engage.watches.verdicts import iso
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook
 
-__all__ = ["PaiScheduleTrigger"]
+__all__ = ["PaiMessagesEventTrigger", "PaiScheduleTrigger"]
 
 
 class PaiScheduleTrigger(WaitingTrigger):
@@ -22,3 +27,62 @@ class PaiScheduleTrigger(WaitingTrigger):
         from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook
 
         return PaiEngagementAsyncHook(self.conn_id)
+
+
+class PaiMessagesEventTrigger(FeedsTrigger):
+    """An event trigger for an ``AssetWatcher`` (Airflow 3): one event per completed sending of the
+    given PAI plans (roa style), looked at only around their sendings.
+
+    Each event's payload: ``event_id``, ``kind`` (``pai_sending``), ``schedule_id``, ``sending``
+    (UTC), ``status``, ``metrics`` (the day's, for a repeating plan), ``msg_ids`` (the day's
+    message records' ``Id``) and ``failed``.
+
+    :param schedule_ids: the plans to watch.
+    :param conn_id: the ``pai_engagement`` connection (roa style).
+    :param poke_interval: the longest pause between looks once a sending is due.
+    :param grace: seconds after a sending in which it may still complete.
+    """
+
+    stream_name = "pai"
+
+    def __init__(
+        self,
+        *,
+        schedule_ids: Sequence[str],
+        conn_id: str = "pai_engagement_default",
+        poke_interval: float = 60.0,
+        grace: float = 600.0,
+    ) -> None:
+        super().__init__(conn_id=conn_id, poke_interval=poke_interval, grace=grace)
+        if not schedule_ids:
+            raise ValueError("give schedule_ids: there is nothing to watch")
+        self.schedule_ids = sorted(schedule_ids)
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {**super()._kwargs(), "schedule_ids": self.schedule_ids}
+
+    def _new_hook(self) -> PaiEngagementAsyncHook:
+        from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook
+
+        return PaiEngagementAsyncHook(self.conn_id)
+
+    def feed_keys(self) -> list[str]:
+        return [f"pai:{schedule_id}" for schedule_id in self.schedule_ids]
+
+    async def _open_feeds(self, hook: Any, cursors: dict[str, dict[str, Any] | None]) -> list[Feed]:
+        from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
+
+        now = {"since": iso(hook.service_clock.now())}
+        feeds: list[Feed] = []
+        for schedule_id in self.schedule_ids:
+            try:
+                schedule: dict[str, Any] | None = await hook.get_schedule(schedule_id)
+            except PaiEngagementNotFoundError:
+                schedule = None  # deleted: nothing more will be sent
+            cursor = cursors.get(f"pai:{schedule_id}") or now
+            feeds.append(
+                PaiSendingsFeed(
+                    schedule, schedule_id, grace=self.grace, poke_interval=self.poke_interval, cursor=cursor
+                )
+            )
+        return feeds

@@ -1,0 +1,319 @@
+"""The event triggers' loop: sleep until a feed's look is due, look, announce, keep the cursor.
+
+:class:`FeedsTrigger` is what the ``AssetWatcher`` triggers share. Its kwargs hold only what is
+watched (connection, ids, cadence): nothing like "now", so the dag-processor, which re-creates a
+watcher's trigger whenever its kwargs change, never does so for no reason. What was announced
+lives in each feed's cursor, saved after every event in Airflow 3.3's asset state store (the
+triggerer hands it to the trigger before ``run()``), so a trigger re-created after a restart
+resumes after its last announcement: it neither repeats one nor misses a firing that came while
+it was down. A cursor is saved before its events are handed over, with nothing awaited between:
+an event is never announced twice, and one handed over is then the triggerer's to keep.
+
+Watchers of one connection share one poll (:meth:`FeedsTrigger.shared_stream_key`): each asks a
+shared poller for the looks its feeds want, the poller makes each distinct look once, when it is
+due, and every watcher takes the answers meant for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.providers.common.compat.triggers import BaseEventTrigger
+from airflow.triggers.base import TriggerEvent
+
+from airflow_provider_engage.hooks._clock import ServiceClock
+from airflow_provider_engage.service_errors import (
+    EngageLabNotFoundError,
+    EngageServiceError,
+    PaiEngagementNotFoundError,
+)
+from airflow_provider_engage.triggers import _base
+from airflow_provider_engage.triggers._base import LONGEST_NAP
+from airflow_provider_engage.triggers._feeds import Call, Feed
+
+if TYPE_CHECKING:
+    from airflow_provider_engage.hooks._async import EngageAsyncHook
+
+__all__ = ["FeedsTrigger", "airflow_3_only"]
+
+
+def airflow_3_only(name: str) -> None:
+    """Refuse plainly, on Airflow 2.11, a trigger that only an ``AssetWatcher`` can run."""
+    from airflow import __version__
+
+    if not __version__.startswith(("3.", "4.")):
+        raise RuntimeError(
+            f"{name} is an event trigger for an AssetWatcher, which needs Airflow 3 (this is "
+            f"Airflow {__version__}); on Airflow 2 wait with the provider's sensors instead"
+        )
+
+
+class CursorStore:
+    """Where the feeds' cursors are kept: every watched asset's state store (Airflow 3.3), or this
+    process's memory when there is none (a trigger run outside a watcher, as in a test)."""
+
+    def __init__(self, accessors: Any) -> None:
+        # One accessor per watched asset. Their public get/set need exactly one; with several the
+        # cursor goes to each, so any of them tells where the watch stands.
+        found = [*getattr(accessors, "_by_name", {}).values(), *getattr(accessors, "_by_uri", {}).values()]
+        self._accessors = found
+        self._memory: dict[str, Any] = {}
+
+    async def load(self, key: str) -> dict[str, Any] | None:
+        for accessor in self._accessors:
+            value = await accessor.aget(key)
+            if isinstance(value, dict):
+                return value
+        value = self._memory.get(key)
+        return value if isinstance(value, dict) else None
+
+    async def save(self, key: str, cursor: dict[str, Any]) -> None:
+        for accessor in self._accessors:
+            await accessor.aset(key, cursor)
+        self._memory[key] = cursor
+
+
+class FeedsTrigger(BaseEventTrigger):
+    """Shared by the event triggers: a vendor trigger names its async hook and opens its feeds."""
+
+    stream_name: ClassVar[str]
+
+    def __init__(self, *, conn_id: str, poke_interval: float = 60.0, grace: float = 600.0) -> None:
+        airflow_3_only(type(self).__name__)
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.conn_id = conn_id
+        self.poke_interval = poke_interval
+        self.grace = grace
+        self._hook: EngageAsyncHook | None = None
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"conn_id": self.conn_id, "poke_interval": self.poke_interval, "grace": self.grace}
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        cls = type(self)
+        return f"{cls.__module__}.{cls.__qualname__}", self._kwargs()
+
+    def _new_hook(self) -> EngageAsyncHook:
+        raise NotImplementedError
+
+    async def _open_feeds(self, hook: Any, cursors: dict[str, dict[str, Any] | None]) -> list[Feed]:
+        """The feeds, resumed from their saved cursors (``cursors``: by feed key)."""
+        raise NotImplementedError
+
+    def feed_keys(self) -> list[str]:
+        raise NotImplementedError
+
+    # --- one poll of its own ------------------------------------------------------------------------
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        hook = self._hook = self._new_hook()
+        store = CursorStore(self.asset_state_store)
+        feeds = await self._start(hook, store)
+        while True:
+            planned = [(feed.next_look(hook.service_clock.now()), feed) for feed in feeds]
+            soonest = _soonest([look for look, _ in planned], hook.service_clock.now())
+            await _base.sleep_until(_local(soonest, hook.service_clock), hook.service_clock)
+            for look, feed in planned:
+                if look is None or look > soonest:  # due by the instant slept to
+                    continue
+                answers = await self._fetch(hook, feed.calls(hook.service_clock.now()))
+                events = self._take(feed, answers, hook.service_clock.now())
+                await store.save(feed.key, feed.cursor())  # before the events leave: see the module
+                for event in events:
+                    yield event
+
+    async def _start(self, hook: Any, store: CursorStore) -> list[Feed]:
+        """The feeds from their cursors; a feed seen for the first time starts from the service's now,
+        saved at once, so that a restart before its first firing resumes from the same instant."""
+        await hook.load_connection()
+        cursors = {key: await store.load(key) for key in self.feed_keys()}
+        feeds = await self._open_feeds(hook, cursors)
+        for feed in feeds:
+            if cursors.get(feed.key) is None:
+                await store.save(feed.key, feed.cursor())
+        return feeds
+
+    async def _fetch(self, hook: Any, calls: list[Call]) -> list[Any] | Exception:
+        """The answers to one look's calls, or what ended it (the feed decides what that means)."""
+        try:
+            return [await getattr(hook, name)(*args, **kwargs) for name, args, kwargs in calls]
+        except (EngageLabNotFoundError, PaiEngagementNotFoundError) as err:
+            return err
+        except EngageServiceError as err:
+            if err.transient:
+                self.log.warning("Waiting through a transient failure: %s", err)
+            else:
+                self.log.error("The service refused a look (trying again later): %s", err)
+            return err
+
+    def _take(self, feed: Feed, answers: list[Any] | Exception, now: dt.datetime) -> list[TriggerEvent]:
+        if isinstance(answers, EngageLabNotFoundError | PaiEngagementNotFoundError):
+            self.log.warning("%s no longer exists: its watch stops", feed.key)
+            feed.gone()
+            return []
+        if isinstance(answers, Exception):
+            feed.failed(now)  # a watcher lives for months: it tries again by its cadence
+            return []
+        return [TriggerEvent(payload) for payload in feed.take(answers, now)]  # type: ignore[no-untyped-call]
+
+    async def cleanup(self) -> None:
+        hook, self._hook = self._hook, None
+        if hook is not None:
+            await hook.close()
+
+    # --- one poll shared by the watchers of a connection --------------------------------------------
+
+    def shared_stream_key(self) -> Hashable | None:
+        return ("airflow_provider_engage", self.stream_name, self.conn_id)
+
+    @classmethod
+    async def open_shared_stream(cls, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+        poller = _Poller.of(("airflow_provider_engage", cls.stream_name, kwargs["conn_id"]))
+        hook = cls(**kwargs)._new_hook()
+        try:
+            async for result in poller.poll(hook):
+                yield result
+        finally:
+            await hook.close()
+
+    async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
+        key = self.shared_stream_key()
+        assert key is not None
+        poller = _Poller.of(key)
+        hook = self._hook = self._new_hook()  # the connection's settings; the poller sends
+        store = CursorStore(self.asset_state_store)
+        feeds = await self._start(hook, store)
+        asked = poller.want(self, feeds, hook.service_clock)
+        try:
+            async for result in shared_stream:
+                hook.service_clock.offset = result["clock_offset"]
+                for feed in feeds:
+                    if asked.get(feed.key) != result["calls"]:
+                        continue
+                    events = self._take(feed, _rebuilt(result), hook.service_clock.now())
+                    await store.save(feed.key, feed.cursor())
+                    for event in events:
+                        yield event
+                asked = poller.want(self, feeds, hook.service_clock)
+        finally:
+            poller.forget(self)
+
+
+def _soonest(looks: list[dt.datetime | None], now: dt.datetime) -> dt.datetime:
+    planned = [look for look in looks if look is not None]
+    return min(planned) if planned else now + dt.timedelta(seconds=LONGEST_NAP)
+
+
+def _local(service_instant: dt.datetime, clock: ServiceClock) -> dt.datetime:
+    return clock.local_time(service_instant)
+
+
+def _call_key(calls: list[Call]) -> str:
+    return json.dumps(calls, sort_keys=True, default=str)
+
+
+def _rebuilt(result: Mapping[str, Any]) -> list[Any] | Exception:
+    """A shared look's answers as the watcher that asked would have had them itself."""
+    from airflow_provider_engage.records import MsgIdRecord
+
+    if result.get("error"):
+        error = result["error"]
+        cls = EngageLabNotFoundError if error["not_found"] else EngageServiceError
+        return cls(error["message"], transient=error["transient"])
+    answers: list[Any] = []
+    for call, answer in zip(json.loads(result["calls"]), result["answers"], strict=True):
+        records = call[0] == "get_schedule_msg_ids"  # they travel as dicts
+        answers.append([MsgIdRecord.from_dict(record) for record in answer] if records else answer)
+    return answers
+
+
+@dataclass
+class _Poller:
+    """One poll for the watchers of one connection: each distinct look made once, when due."""
+
+    wanted: dict[int, dict[str, tuple[dt.datetime, list[Call]]]] = field(default_factory=dict)
+    earlier: asyncio.Event = field(default_factory=asyncio.Event)
+    target: dt.datetime | None = None  # the instant the poll sleeps to
+    clock_offset: float = 0.0  # the service's clock, as the watchers last saw it
+
+    _all: ClassVar[dict[Hashable, _Poller]] = {}
+
+    @classmethod
+    def of(cls, key: Hashable) -> _Poller:
+        return cls._all.setdefault(key, cls())
+
+    def want(self, watcher: object, feeds: list[Feed], clock: ServiceClock) -> dict[str, str]:
+        """Ask for what ``watcher``'s feeds want next (a look at a service instant, by its calls);
+        answers which look each feed asked for (feed key -> call key)."""
+        now = clock.now()
+        looks, asked = {}, {}
+        for feed in feeds:
+            due = feed.next_look(now)
+            if due is not None:
+                calls = feed.calls(due)
+                asked[feed.key] = key = _call_key(calls)
+                looks[key] = (due, calls)
+        self.wanted[id(watcher)] = looks
+        self.clock_offset = clock.offset
+        if self.target is None or any(due < self.target for due, _ in looks.values()):
+            self.earlier.set()  # the poll plans again
+        return asked
+
+    def forget(self, watcher: object) -> None:
+        self.wanted.pop(id(watcher), None)
+
+    def _merged(self) -> dict[str, tuple[dt.datetime, list[Call]]]:
+        merged: dict[str, tuple[dt.datetime, list[Call]]] = {}
+        for looks in self.wanted.values():
+            for key, (due, calls) in looks.items():
+                if key not in merged or due < merged[key][0]:
+                    merged[key] = (due, calls)
+        return merged
+
+    async def poll(self, hook: Any) -> AsyncIterator[dict[str, Any]]:
+        await hook.load_connection()
+        clock: ServiceClock = hook.service_clock
+        while True:
+            merged = self._merged()
+            self.target = min((due for due, _ in merged.values()), default=None)
+            self.earlier.clear()
+            if self.target is None:
+                await self.earlier.wait()
+                continue
+            clock.offset = self.clock_offset
+            sleeper = asyncio.ensure_future(_base.sleep_until(clock.local_time(self.target), clock))
+            woken = asyncio.ensure_future(self.earlier.wait())
+            done, _ = await asyncio.wait({sleeper, woken}, return_when=asyncio.FIRST_COMPLETED)
+            if sleeper not in done:  # a watcher wants something sooner: plan again
+                sleeper.cancel()
+                continue
+            woken.cancel()
+            for key, (due, calls) in merged.items():
+                if due <= self.target:
+                    for looks in self.wanted.values():
+                        looks.pop(key, None)
+                    result = await _shared_look(hook, key, calls)
+                    self.clock_offset = clock.offset
+                    yield result
+
+
+async def _shared_look(hook: Any, key: str, calls: list[Call]) -> dict[str, Any]:
+    from airflow_provider_engage.records import MsgIdRecord
+
+    result: dict[str, Any] = {"calls": key, "answers": [], "error": None}
+    try:
+        for name, args, kwargs in calls:
+            answer = await getattr(hook, name)(*args, **kwargs)
+            if answer and isinstance(answer, list) and isinstance(answer[0], MsgIdRecord):
+                answer = [record.to_dict() for record in answer]
+            result["answers"].append(answer)
+    except EngageServiceError as err:
+        not_found = isinstance(err, EngageLabNotFoundError | PaiEngagementNotFoundError)
+        result["error"] = {"message": str(err), "transient": err.transient, "not_found": not_found}
+    result["clock_offset"] = hook.service_clock.offset
+    return result

@@ -1,0 +1,279 @@
+"""The event triggers for AssetWatcher: one event per new firing, a cursor that survives a
+restart, looks only around occurrences, and one poll shared by the watchers of a connection.
+
+Run against the emulator over real HTTP on the simulated clock (see tests/unit/sensors/conftest)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from airflow import __version__ as airflow_version
+
+from airflow_provider_engage.emulator.client import EmulatorControl
+from airflow_provider_engage.hooks.engagelab import EngageLabHook
+from airflow_provider_engage.hooks.pai import PaiEngagementHook
+from airflow_provider_engage.triggers import _base as trigger_base
+from tests.helpers import service_requests
+from tests.unit.sensors.conftest import SimulatedTime
+
+AIRFLOW_3 = airflow_version.startswith("3.")
+PUSH: dict[str, Any] = {"to": "all", "body": {"platform": "all", "notification": {"alert": "weekly"}}}
+WEEKLY = {
+    "periodical": {
+        "start": "2030-01-01 00:00:00",
+        "end": "2030-06-30 00:00:00",
+        "time": "09:00:00",
+        "time_unit": "week",
+        "point": ["WED"],  # 2030-01-02 is a Wednesday
+        "zone_type": 1,
+    }
+}
+
+
+AFTER_TWO_FIRINGS = dt.datetime(2030, 1, 10, tzinfo=dt.UTC)
+
+
+def create(trigger: dict[str, Any], *, name: str = "watched", push: dict[str, Any] | None = None) -> str:
+    body = {"name": name, "enabled": True, "trigger": trigger, "push": push or PUSH}
+    return str(EngageLabHook().create_schedule(body)["schedule_id"])
+
+
+@dataclass
+class AssetStore:
+    """An asset's state store (Airflow 3.3), as the triggerer hands it to an event trigger."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    async def aget(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    async def aset(self, key: str, value: Any) -> None:
+        import json
+
+        self.values[key] = json.loads(json.dumps(value))
+
+
+@dataclass
+class Accessors:
+    _by_name: dict[str, AssetStore]
+    _by_uri: dict[str, AssetStore] = field(default_factory=dict)
+
+
+def events_of(trigger: Any, count: int, store: AssetStore | None = None) -> list[dict[str, Any]]:
+    """The trigger's first ``count`` events, as a triggerer running it would see them."""
+    if store is not None:
+        trigger.asset_state_store = Accessors({"campaign": store})
+
+    async def first() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        stream = trigger.run()
+        try:
+            async for event in stream:
+                found.append(dict(event.payload))
+                if len(found) == count:
+                    break
+        finally:
+            await stream.aclose()
+            await trigger.cleanup()
+        return found
+
+    return asyncio.run(first())
+
+
+def calls(control: EmulatorControl) -> int:
+    return sum(sum(statuses.values()) for statuses in service_requests(control).values())
+
+
+def test_a_weekly_schedule_gives_one_event_per_firing_in_a_handful_of_calls(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    schedule_id = create(WEEKLY)
+    before = calls(emulator)
+
+    events = events_of(EngageLabMessagesEventTrigger(schedule_ids=[schedule_id]), 3)
+
+    assert [event["occurrence"]["wall_time"] for event in events] == [
+        "2030-01-02 09:00:00",
+        "2030-01-09 09:00:00",
+        "2030-01-16 09:00:00",
+    ]
+    first = events[0]
+    assert first["kind"] == "schedule"
+    assert first["schedule_id"] == schedule_id
+    assert first["event_id"] == f"schedule:{schedule_id}:2030-01-02 09:00:00"
+    assert first["window"]["start"] <= first["occurrence"]["earliest"] <= first["window"]["end"]
+    assert len(first["msg_ids"]) == 1
+    assert first["failed"] == 0
+    assert len({event["msg_ids"][0] for event in events}) == 3  # each firing's own id
+    assert calls(emulator) - before <= 1 + 3 * 2  # the schedule once, then a look or two a firing
+
+
+def test_a_device_zone_occurrence_is_announced_once_all_its_zones_are_in(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    schedule_id = create({"single": {"time": "2030-01-03 09:00:00", "zone_type": 2}})
+
+    (event,) = events_of(EngageLabMessagesEventTrigger(schedule_ids=[schedule_id], grace=300), 1)
+
+    assert len(event["msg_ids"]) == 14  # every band, UTC+14 to UTC-12
+    assert event["window"]["end"] == "2030-01-03T21:05:00+00:00"
+
+
+def test_a_push_plans_new_ids_are_announced_and_what_was_there_before_is_not(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    hook = EngageLabHook()
+    hook.upsert_push_plan("spring", "spring")
+    tagged = {**PUSH, "body": {**PUSH["body"], "options": {"plan_id": "spring"}}}
+    create({"single": {"time": "2030-01-01 09:00:00", "zone_type": 1}}, push=tagged, name="before")
+    emulator.set_clock("2030-01-01T01:00:05+00:00")  # fired before the watch began
+    create({"single": {"time": "2030-01-01 10:00:00", "zone_type": 1}}, push=tagged, name="after")
+
+    (event,) = events_of(EngageLabMessagesEventTrigger(plan_ids=["spring"], plan_poke_interval=600), 1)
+
+    assert event["kind"] == "plan"
+    assert event["plan_id"] == "spring"
+    assert len(event["msg_ids"]) == 1  # the 10:00 push's id only
+
+
+def test_transient_faults_are_ridden_through(emulator: EmulatorControl, simulated: SimulatedTime) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    schedule_id = create(WEEKLY)
+    storm = [{"kind": "status", "status": 503, "code": 28203, "probability": 0.6, "method": "GET"}]
+    simulated.when_waiting.append(lambda: emulator.faults(storm, seed=9))
+
+    events = events_of(EngageLabMessagesEventTrigger(schedule_ids=[schedule_id]), 2)
+
+    assert [event["occurrence"]["wall_time"][:10] for event in events] == ["2030-01-02", "2030-01-09"]
+    assert emulator.state()["faults"]["injected"]["status"] > 0
+
+
+def test_a_trigger_rebuilt_after_a_firing_does_not_announce_it_again_nor_miss_the_next(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    schedule_id = create(WEEKLY)
+    store = AssetStore()
+    watcher = EngageLabMessagesEventTrigger(schedule_ids=[schedule_id])
+    _, kwargs = watcher.serialize()
+    (first,) = events_of(watcher, 1, store)
+    emulator.advance(10 * 86400)  # the triggerer is down while the 2030-01-09 firing goes out
+
+    rebuilt = EngageLabMessagesEventTrigger(**kwargs)
+    following = events_of(rebuilt, 2, store)
+
+    assert first["occurrence"]["wall_time"] == "2030-01-02 09:00:00"
+    assert [event["occurrence"]["wall_time"] for event in following] == [
+        "2030-01-09 09:00:00",  # fired while it was down: announced, not missed
+        "2030-01-16 09:00:00",
+    ]
+    assert store.values[f"schedule:{schedule_id}"]["announced"] == "2030-01-16 09:00:00"
+
+
+def test_kwargs_stay_the_same_across_parses_so_the_watcher_is_never_recreated_for_nothing(
+    emulator: EmulatorControl,
+) -> None:
+    from airflow.triggers.base import BaseEventTrigger
+
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    parses = [EngageLabMessagesEventTrigger(schedule_ids=["b", "a"], plan_ids=["p"]) for _ in range(2)]
+
+    (path, kwargs), (path_again, kwargs_again) = (trigger.serialize() for trigger in parses)
+    assert (path, kwargs) == (path_again, kwargs_again)
+    assert kwargs["schedule_ids"] == ["a", "b"]  # order given does not matter
+    assert BaseEventTrigger.hash(path, kwargs) == BaseEventTrigger.hash(path_again, kwargs_again)
+    assert "since" not in str(kwargs)
+
+
+def test_watchers_of_one_connection_share_one_poll(
+    emulator: EmulatorControl, simulated: SimulatedTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    shared, own = create(WEEKLY, name="shared"), create(WEEKLY, name="own")
+    first = EngageLabMessagesEventTrigger(schedule_ids=[shared])
+    second = EngageLabMessagesEventTrigger(schedule_ids=[shared, own])
+    assert first.shared_stream_key() == second.shared_stream_key()
+    before = emulator.state()["requests"].get("GET /v4/schedules/{schedule_id}/msg-ids", {})
+    simulated_nap = trigger_base.sleep_until
+
+    async def two_firings_only(moment: dt.datetime, clock: Any) -> None:
+        if moment + dt.timedelta(seconds=clock.offset) > AFTER_TWO_FIRINGS:
+            await asyncio.Event().wait()  # the third is never reached: the count below is exact
+        await simulated_nap(moment, clock)
+
+    monkeypatch.setattr(trigger_base, "sleep_until", two_firings_only)
+
+    async def both() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        queues: list[asyncio.Queue[Any]] = [asyncio.Queue(), asyncio.Queue()]
+
+        async def fan_out() -> None:  # what Airflow's SharedStreamManager does for the group
+            async for raw in EngageLabMessagesEventTrigger.open_shared_stream(first.serialize()[1]):
+                for queue in queues:
+                    await queue.put(raw)
+
+        async def stream(queue: asyncio.Queue[Any]) -> Any:
+            while True:
+                yield await queue.get()
+
+        async def take(trigger: Any, queue: asyncio.Queue[Any], count: int) -> list[dict[str, Any]]:
+            found = []
+            async for event in trigger.filter_shared_stream(stream(queue)):
+                found.append(dict(event.payload))
+                if len(found) == count:
+                    break
+            await trigger.cleanup()
+            return found
+
+        poll = asyncio.create_task(fan_out())
+        result = await asyncio.gather(take(first, queues[0], 2), take(second, queues[1], 4))
+        poll.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await poll
+        return result
+
+    one, two = asyncio.run(both())
+
+    assert [event["schedule_id"] for event in one] == [shared, shared]
+    assert sorted(event["schedule_id"] for event in two) == sorted([shared, shared, own, own])
+    assert {event["msg_ids"][0] for event in one} <= {event["msg_ids"][0] for event in two}
+    reads = emulator.state()["requests"]["GET /v4/schedules/{schedule_id}/msg-ids"]
+    # Two firings of two schedules: four looks, each made once although two watchers wanted `shared`.
+    assert sum(reads.values()) - sum(before.values()) == 4
+
+
+def test_a_pai_plans_sendings_give_one_event_each(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.triggers.pai import PaiMessagesEventTrigger
+
+    plan = PaiEngagementHook().create_schedule(
+        group_id="g",
+        name="Daily_recall",
+        execute_time="2030-01-02 10:00:00",
+        repeat_cycle=1,
+        repeat_cycle_unit=2,
+        repeat_times=-1,
+    )
+
+    events = events_of(PaiMessagesEventTrigger(schedule_ids=[plan["Id"]]), 2)
+
+    assert [event["sending"] for event in events] == [
+        "2030-01-02T02:00:00+00:00",
+        "2030-01-03T02:00:00+00:00",
+    ]
+    assert all(event["metrics"]["Pending"] == 0 for event in events)
+    assert all(len(event["msg_ids"]) == event["metrics"]["Total"] for event in events)
