@@ -54,6 +54,7 @@ from airflow_provider_engage.timing.formats import (
     parse_api_datetime,
     parse_api_time,
     parse_compact_date,
+    parse_day,
     resolve_zone,
     to_utc,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "parse_api_datetime",
     "parse_api_time",
     "parse_compact_date",
+    "parse_day",
     "resolve_zone",
     "schedule_is_expired",
     "to_utc",
