@@ -10,16 +10,24 @@ a wrong (but as distinctive) Master Secret fails on the service's refusal, and i
 texts are scanned too. First, a DAG that leaks on purpose proves the scan finds a secret in
 each place. Figures: ``secrets_scan``.
 
-The short form runs the examples that, between them, use every kind of task (creates single,
-bulk and periodical, updates, deletes, both sensors' waits deferred to the triggerer, the
-statistics tasks); the full form runs every example.
+Wrong credentials (as distinctive) are refused by the service, and what the refused hooks and
+tasks raise and log is scanned too; the event-driven example, which ``airflow dags test`` does
+not run (an asset watcher starts it), is scanned as the dag-processor stores it: its serialized
+DAG with its event trigger's kwargs.
+
+The short form runs the example that waits for no firing (``maintenance``: creates read back,
+updates, deletes) besides the leaking DAG, whose deferral covers the trigger kwargs; the full
+form (``ENGAGE_PROOF=full``) runs every example DAG test.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-import os
-from collections.abc import Iterator
+import json
+import logging
+import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +35,14 @@ import pytest
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
+from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLabHook
+from airflow_provider_engage.hooks.pai import PaiEngagementHook
+from airflow_provider_engage.operators.engagelab import EngageLabUpsertPushPlanOperator
+from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator
 from airflow_provider_engage.testing import DagsTest, DagTestResult, EngageEmulator
-from tests.dags import test_examples
+from tests.dags import test_campaign_report, test_examples
 from tests.dags.conftest import dag_emulator, run_dag  # noqa: F401 (the example tests' fixtures)
+from tests.helpers import connection
 from tests.proof.conftest import FULL
 from tests.proof.secrets_scan import Scan, forms, keep_triggers
 
@@ -50,8 +63,10 @@ SECRETS = forms(
     },
     basic=[(CREDENTIALS.app_key, CREDENTIALS.master_secret), (CREDENTIALS.app_key, WRONG_MASTER_SECRET)],
 )
-SHORT = {"engage_campaign", "churn_recall_pai", "maintenance"}
-"""The examples the short form runs (by the words their tests' names carry)."""
+SHORT = {"maintenance"}
+"""The examples the short form runs (by a word their tests' names carry): a run of every
+example takes minutes (real waits for firings), so ``make test`` runs the one that waits for none."""
+PROJECT = Path(__file__).parents[2]
 PROOF_DAGS = Path(__file__).parent / "dag_files"
 LEAKED = "LEAKED-PROOF-0d4b9e"
 
@@ -116,7 +131,7 @@ def scan_after(home: Path, recorder: RecordedDagsTest, secrets: dict[str, str]) 
 def test_the_scan_finds_a_leaked_secret_in_every_place(
     airflow_dags_test: RecordedDagsTest, secrets_home: Path
 ) -> None:
-    env = {"PROOF_LEAKED": LEAKED, "AIRFLOW_VAR_LEAKED": LEAKED, "PYTHONPATH": str(Path(__file__).parents[2])}
+    env = {"PROOF_LEAKED": LEAKED, "AIRFLOW_VAR_LEAKED": LEAKED, "PYTHONPATH": str(PROJECT)}
     done = airflow_dags_test("leaky", dags_folder=PROOF_DAGS, env=env)
 
     assert f"RuntimeError: refused: {LEAKED}" in done.log
@@ -157,27 +172,86 @@ def _scanned(
     proof_figures("secrets_scan", totals.figures())
 
 
-def test_no_secret_in_the_failure_of_a_refused_run(
-    run_dag: Any,
-    dag_emulator: EngageEmulator,
-    airflow_dags_test: RecordedDagsTest,
-    secrets_home: Path,
-    totals: Scan,
-    proof_figures: Any,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The service refuses a wrong Master Secret (401): the task fails, saying so, and names it not."""
-    wrong = {**dag_emulator.connections()}
-    wrong["AIRFLOW_CONN_ENGAGELAB_DEFAULT"] = wrong["AIRFLOW_CONN_ENGAGELAB_DEFAULT"].replace(
-        CREDENTIALS.master_secret, WRONG_MASTER_SECRET
-    )
-    airflow_dags_test.connections = wrong
-    with pytest.raises(AssertionError, match="failed") as failed:
-        run_dag("engage_campaign", dags_folder=test_examples.EXAMPLES, env={"ENGAGE_STATS_DIR": os.devnull})
+WRONG_CONNECTIONS = {
+    "engagelab_wrong": {"login": CREDENTIALS.app_key, "password": WRONG_MASTER_SECRET},
+    "pai_roa_wrong": {
+        "conn_type": "pai_engagement",
+        "login": CREDENTIALS.pai_ak_id,
+        "password": WRONG_MASTER_SECRET,
+        "api_style": "roa",
+    },
+    "pai_gateway_wrong": {"conn_type": "pai_engagement", "login": None, "password": WRONG_MASTER_SECRET},
+}
 
-    assert "401" in str(failed.value) or "28101" in str(failed.value)
-    scan = scan_after(secrets_home, airflow_dags_test, SECRETS)
+
+def refused_calls() -> dict[str, Callable[[], object]]:
+    """A hook call, an async hook call and a task of each connection style, all refused (401)."""
+    engagelab, roa, gateway = "engagelab_wrong", "pai_roa_wrong", "pai_gateway_wrong"
+
+    async def async_read() -> object:
+        hook = EngageLabAsyncHook(engagelab)
+        try:
+            return await hook.get_schedule("a1b2")
+        finally:
+            await hook.close()
+
+    plan = {"group_id": "g1", "name": "Proof_plan", "execute_time": "2031-01-02 09:30:00"}
+    return {
+        "EngageLabHook.list_schedules": lambda: EngageLabHook(engagelab).list_schedules(),
+        "EngageLabAsyncHook.get_schedule": lambda: asyncio.run(async_read()),
+        "EngageLabUpsertPushPlanOperator": lambda: EngageLabUpsertPushPlanOperator(
+            task_id="plan", plan_id="proof", plan_description="Proof", engagelab_conn_id=engagelab
+        ).execute({}),
+        "PaiEngagementHook.list_schedules (roa)": lambda: PaiEngagementHook(roa).list_schedules(),
+        "PaiCreateScheduleOperator (roa)": lambda: PaiCreateScheduleOperator(
+            task_id="pai", pai_engagement_conn_id=roa, **plan
+        ).execute({}),
+        "PaiCreateScheduleOperator (gateway)": lambda: PaiCreateScheduleOperator(
+            task_id="pai", pai_engagement_conn_id=gateway, **plan
+        ).execute({}),
+    }
+
+
+def test_no_secret_in_what_a_refused_call_raises_or_logs(
+    engage_emulator: EngageEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    totals: Scan,
+) -> None:
+    """Wrong credentials, each as distinctive as the right ones: the service refuses them (401),
+    and neither the exception (its text, repr, cause chain and traceback) nor the log names them."""
+    for conn_id, settings in WRONG_CONNECTIONS.items():
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", connection(engage_emulator.url, **settings))
+    scan = Scan(SECRETS)
+    caplog.set_level(logging.DEBUG)
+    for name, call in refused_calls().items():
+        with pytest.raises(Exception) as refused:  # noqa: PT011 (each call's own failure, scanned whole)
+            call()
+        text = "".join(traceback.format_exception(refused.value))
+        assert "Check the" in text, name  # the refusal says which credentials to check, not their value
+        scan.text("exception texts (refused calls)", f"{text}\n{refused.value!r}")
+    scan.text("hook and task logs (refused calls)", caplog.text)
     totals.scanned.update(scan.scanned)
-    totals.scanned["refused DAG runs"] += 1
+    totals.found += scan.found
     assert scan.found == [], f"secrets found: {scan.found}"
-    proof_figures("secrets_scan", totals.figures())
+
+
+@pytest.mark.skipif(
+    not test_campaign_report.AIRFLOW_3, reason="AssetWatcher is Airflow 3's: on 2.11 the file defines no DAG"
+)
+def test_no_secret_in_the_event_driven_example_as_stored(
+    engage_emulator: EngageEmulator, monkeypatch: pytest.MonkeyPatch, totals: Scan
+) -> None:
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    monkeypatch.setenv("ENGAGE_NEWSLETTER_SCHEDULE_IDS", "a11, b22")
+    dags, errors = test_campaign_report.parse(test_campaign_report.REPORT)
+    assert errors == {}
+    _, watcher = test_campaign_report.watcher_of(dags["campaign_report"])
+    scan = Scan(SECRETS)
+    scan.text(
+        "serialized DAGs", json.dumps(DagSerialization.serialize_dag(dags["campaign_report"]), default=str)
+    )
+    scan.text("event trigger kwargs", json.dumps(watcher.trigger.serialize(), default=str))
+    totals.scanned.update(scan.scanned)
+    assert scan.found == []
