@@ -190,6 +190,9 @@ def normalise_trigger(
     """
     if not isinstance(trigger, Mapping):
         raise InvalidFieldError("trigger", f"must be an object, got {type(trigger).__name__}")
+    if len(trigger) > 1 and timing.trigger_kind(trigger) is None:
+        # Both kinds: say so, rather than that one kind's body does not read as the other's.
+        raise InvalidFieldError("trigger", "must hold exactly one of 'single' and 'periodical'")
     result = copy.deepcopy(dict(trigger))
     for kind, body in result.items():
         if kind not in timing.TRIGGER_KINDS or not isinstance(body, dict):

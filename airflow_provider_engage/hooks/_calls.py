@@ -84,6 +84,13 @@ def whole_number(value: object, field: str, *, low: int) -> int:
     return value
 
 
+def positive_number(value: object, field: str) -> float:
+    """A rate or a size the caller gave: a finite number (not a bool) above zero."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise InvalidFieldError(field, f"must be a positive number, got {value!r}")
+    return value
+
+
 def decode_body(raw: bytes) -> Any:
     """JSON when it is JSON; None for an empty body; the text itself otherwise (``success``)."""
     text = raw.decode("utf-8", errors="replace").strip()

@@ -44,9 +44,9 @@ _LOCAL_PROTOCOLS = ("", "file", "local")
 
 
 def check_format(value: str) -> str:
-    """``value`` when it is a format this module writes; else a ValueError naming ``format``."""
-    if value not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {value!r}")
+    """``value`` when it is a format this module writes; else refused naming ``format``."""
+    if not isinstance(value, str) or value not in FORMATS:
+        raise InvalidFieldError("format", f"must be one of {', '.join(FORMATS)}, got {value!r}")
     return value
 
 

@@ -21,7 +21,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
 from airflow_provider_engage import schedules, stats_rows, timing, validation
-from airflow_provider_engage.hooks._calls import path_id, whole_number
+from airflow_provider_engage.hooks._calls import path_id, positive_number, whole_number
 from airflow_provider_engage.hooks.engagelab_spec import STATS_RETENTION_DAYS
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import EngageLabScheduleLink, engagelab_console_url
@@ -355,12 +355,7 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         whole_number(max_workers, "max_workers", low=1)
-        if isinstance(requests_per_second, bool) or not (
-            isinstance(requests_per_second, int | float) and requests_per_second > 0
-        ):
-            raise InvalidFieldError(
-                "requests_per_second", f"must be a positive number, got {requests_per_second!r}"
-            )
+        positive_number(requests_per_second, "requests_per_second")
         self.schedules = schedules
         self.max_workers = max_workers
         self.requests_per_second = requests_per_second
@@ -572,6 +567,11 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
             hook = _engagelab_hook(self.engagelab_conn_id)
             site_tz = hook.site_timezone
             now = pendulum.now("UTC")
+            if self.mode == "replace" and schedules.trigger_zone_type(self.trigger) is not None:
+                # Sent whole: all but a switch from what the service holds is judged unread.
+                with refuse_bad_input():
+                    whole = schedules.updated_schedule({}, changes, mode=self.mode, site_tz=site_tz)
+                    validation.check_schedule(whole, creating=False, site_tz=site_tz)
             try:
                 current = hook.get_schedule(self.schedule_id)
             except EngageLabNotFoundError as err:
@@ -712,8 +712,7 @@ class EngageLabMessageStatsOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if requests_per_second <= 0:
-            raise ValueError(f"requests_per_second must be positive, got {requests_per_second}")
+        positive_number(requests_per_second, "requests_per_second")
         self.msg_ids = msg_ids
         self.destination = destination
         self.format = _output.check_format(format)

@@ -20,7 +20,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperat
 
 from airflow_provider_engage import stats_rows, timing, validation
 from airflow_provider_engage.hooks import pai_spec
-from airflow_provider_engage.hooks._calls import whole_number
+from airflow_provider_engage.hooks._calls import query_text, whole_number
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import PaiScheduleLink, pai_console_url
 from airflow_provider_engage.operators import _output
@@ -342,14 +342,15 @@ class PaiMessageMetricsOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not 1 <= page_size <= pai_spec.PAGE_SIZE_MAX:
-            raise ValueError(f"page_size must be 1 to {pai_spec.PAGE_SIZE_MAX}, got {page_size}")
+        if type(page_size) is not int or not 1 <= page_size <= pai_spec.PAGE_SIZE_MAX:
+            raise InvalidFieldError("page_size", f"must be 1 to {pai_spec.PAGE_SIZE_MAX}, got {page_size!r}")
         for name, value in (("start_date", start_date), ("end_date", end_date)):
             if isinstance(value, dt.datetime):
-                raise ValueError(
-                    f"{name} must be a day (a date, yyyy-MM-dd or yyyyMMdd), got the datetime "
+                raise InvalidFieldError(
+                    name,
+                    f"must be a day (a date, yyyy-MM-dd or yyyyMMdd), got the datetime "
                     f"{value.isoformat()}; when the operator was not given {name}, it came from the "
-                    f"DAG's default_args ({name} is also every Airflow task's own argument)"
+                    f"DAG's default_args ({name} is also every Airflow task's own argument)",
                 )
         self.schedule_id = schedule_id
         self.first_day = start_date
@@ -366,6 +367,7 @@ class PaiMessageMetricsOperator(BaseOperator):
             with refuse_bad_input():
                 if not self.schedule_id:
                     raise InvalidFieldError("schedule_id", "is required")
+                query_text(self.schedule_id, "schedule_id")
                 first = timing.parse_day(self.first_day, field="start_date")
                 last = timing.parse_day(self.last_day, field="end_date")
                 if last < first:

@@ -191,13 +191,13 @@ _PAGING = {
     "page_size": [("zero", 0), ("a string", "10"), ("a bool", True)],
 }
 _QUERY_TEXT = [("not a string", bad) for bad in (5, 2.5, ["x"], {"a": 1}, True)] + NOT_JSON[:1]
-_days = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31))
+days = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31))
 
 
 @st.composite
 def day_forms(draw: st.DrawFn, day: dt.date | None = None) -> Any:
     """A day as the message reads take it: a date, ``yyyy-MM-dd``, ``yyyyMMdd`` or an aware datetime."""
-    day = day or draw(_days)
+    day = day or draw(days)
     noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=UTC8)
     return draw(st.sampled_from([day, day.isoformat(), day.strftime("%Y%m%d"), noon]))
 
@@ -248,7 +248,7 @@ list_messages_breakings = argument_breakings(
 
 @st.composite
 def metrics_args(draw: st.DrawFn) -> dict[str, Any]:
-    first = draw(_days)
+    first = draw(days)
     last = first + dt.timedelta(days=draw(st.integers(0, 60)))
     args: dict[str, Any] = {
         "schedule_id": draw(st.none() | TEXT),

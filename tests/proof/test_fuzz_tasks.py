@@ -18,14 +18,20 @@ from hypothesis import strategies as st
 
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
+from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.operators.engagelab import (
     EngageLabCreateScheduleOperator,
     EngageLabCreateSchedulesOperator,
     EngageLabDeleteScheduleOperator,
+    EngageLabMessageStatsOperator,
     EngageLabUpdateScheduleOperator,
     EngageLabUpsertPushPlanOperator,
 )
-from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator, PaiDeleteScheduleOperator
+from airflow_provider_engage.operators.pai import (
+    PaiCreateScheduleOperator,
+    PaiDeleteScheduleOperator,
+    PaiMessageMetricsOperator,
+)
 from airflow_provider_engage.sensors.engagelab import (
     EngageLabPushPlanMessagesSensor,
     EngageLabScheduleFiredSensor,
@@ -53,8 +59,13 @@ ids = mixed(schedule_ids, lambda _: [Case(bad, "schedule_id", rule) for rule, ba
 
 
 def run(operator_class: type, **kwargs: Any) -> Any:
-    """Build the task as a DAG file would, then run it as a worker does (no DAG run: no XCom)."""
-    return operator_class(task_id="fuzzed", **kwargs).execute({})
+    """Build the task as a DAG file would (a refusal then is raised as it is), then run it as a
+    worker does (no DAG run: no XCom); a refusal from ``execute`` must fail the task at once."""
+    task = operator_class(task_id="fuzzed", **kwargs)
+    try:
+        return task.execute({})
+    except InvalidFieldError as err:
+        raise AssertionError(f"execute raised {err!r} bare: the task would be retried") from err
 
 
 def look(sensor_class: type, **kwargs: Any) -> bool:
@@ -263,6 +274,7 @@ def test_pai_create_schedule_operator(fuzz: Fuzzing, proof_size, proof_figures) 
     @examples(proof_size(80, 1500))
     @given(case=mixed(pai.create_fields(), pai_operator_breakings), style=st.sampled_from(["roa", "gateway"]))
     def create(case: Case, style: str) -> None:
+        fuzz.control.reset()  # else a plan of an earlier example, of the same Name, is re-attached to
         conn = {"pai_engagement_conn_id": PAI_GATEWAY_CONN} if style == "gateway" else {}
         surface = f"PaiCreateScheduleOperator ({style})"
         plan_id = fuzz.attempt(
@@ -280,6 +292,96 @@ def test_pai_create_schedule_operator(fuzz: Fuzzing, proof_size, proof_figures) 
     fuzz.record(
         proof_figures, CAMPAIGN, "PaiCreateScheduleOperator (roa)", "PaiCreateScheduleOperator (gateway)"
     )
+
+
+# --- statistics operators ------------------------------------------------------------------------
+
+FORMAT_BREAKINGS = [
+    ("unknown", "json"),
+    ("other case", "CSV"),
+    ("empty", ""),
+    ("None", None),
+    ("a number", 5),
+]
+DESTINATION_BREAKINGS = [("empty", ""), ("blank", "  "), ("a number", 5)]
+
+
+def output_args(destination: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Where a statistics task writes (nowhere, or a local file) and in which format."""
+    return st.fixed_dictionaries(
+        {}, optional={"destination": st.just(destination), "format": st.sampled_from(["jsonl", "csv"])}
+    )
+
+
+OUTPUT_BREAKINGS = {"format": FORMAT_BREAKINGS, "destination": DESTINATION_BREAKINGS}
+
+
+def test_message_stats_operator(fuzz: Fuzzing, proof_size, proof_figures, tmp_path) -> None:
+    """Message ids in a DAG's forms (a list, one comma-separated string); none has fired, so no rows."""
+    inputs = st.builds(
+        lambda ids, output, rate: {**ids, **output, **rate},
+        el.message_stats_args(),
+        output_args(f"file://{tmp_path}/stats.jsonl"),
+        st.fixed_dictionaries({}, optional={"requests_per_second": st.integers(1, 500)}),
+    )
+    table = {**OUTPUT_BREAKINGS, "requests_per_second": COUNTS[:4]}
+
+    def breakings(args: dict[str, Any]) -> list[Case]:
+        # One id alone (5) is read as that id, as a rendered template of one would be.
+        ids = [case for case in el.message_stats_breakings(args) if case.rule != "not a list"]
+        return ids + argument_breakings(table)(args)
+
+    @examples(proof_size(30, 500))
+    @given(case=mixed(inputs, breakings))
+    def stats(case: Case) -> None:
+        surface = "EngageLabMessageStatsOperator"
+        call = lambda: run(EngageLabMessageStatsOperator, **case.value)  # noqa: E731
+        rows = fuzz.attempt(surface, case, call, task=True)
+        assert rows in (None, [])
+
+    stats()
+    fuzz.record(proof_figures, CAMPAIGN, "EngageLabMessageStatsOperator")
+
+
+@st.composite
+def metrics_args(draw: st.DrawFn, destination: str) -> dict[str, Any]:
+    """A plan and a range of days in a day's forms (the operator takes no datetime: see its docs)."""
+    first = draw(pai.days)
+    last = first + dt.timedelta(days=draw(st.integers(0, 60)))
+    day = st.sampled_from([lambda d: d, dt.date.isoformat, lambda d: d.strftime("%Y%m%d")])
+    args = {
+        "schedule_id": draw(schedule_ids),
+        "start_date": draw(day)(first),
+        "end_date": draw(day)(last),
+        **draw(output_args(destination)),
+    }
+    return {**args, **draw(st.fixed_dictionaries({}, optional={"page_size": st.integers(1, 100)}))}
+
+
+def metrics_breakings(args: dict[str, Any]) -> list[Case]:
+    aware = [("an aware datetime", dt.datetime(2031, 1, 2, 12, tzinfo=dt.UTC))]
+    table = {
+        **OUTPUT_BREAKINGS,
+        "schedule_id": [("empty", ""), ("None", None), ("a number", 5), ("a list", ["p"])],
+        "start_date": pai.BAD_DAYS + aware,
+        "end_date": pai.BAD_DAYS + aware,
+        "page_size": [("zero", 0), ("101", 101), ("a string", "10"), ("a bool", True)],
+    }
+    before = {**args, "start_date": "2031-01-10", "end_date": "2031-01-09"}
+    return [*argument_breakings(table)(args), Case(before, "end_date", "end before start")]
+
+
+def test_pai_message_metrics_operator(fuzz: Fuzzing, proof_size, proof_figures, tmp_path) -> None:
+    @examples(proof_size(30, 500))
+    @given(case=mixed(metrics_args(f"file://{tmp_path}/metrics.csv"), metrics_breakings))
+    def metrics(case: Case) -> None:
+        surface = "PaiMessageMetricsOperator"
+        call = lambda: run(PaiMessageMetricsOperator, **case.value)  # noqa: E731
+        rows = fuzz.attempt(surface, case, call, task=True)
+        assert rows in (None, [])  # no plan of these ids has sent
+
+    metrics()
+    fuzz.record(proof_figures, CAMPAIGN, "PaiMessageMetricsOperator")
 
 
 # --- sensors ---------------------------------------------------------------------------------------

@@ -748,6 +748,41 @@ def test_a_zone_type_that_is_none_is_refused_before_reading_the_schedule(
     assert service_requests(engagelab_conn) == {}
 
 
+def test_replace_refuses_a_bad_trigger_before_reading_the_schedule(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    # Found by the input fuzz: a whole trigger of replace mode was judged only after the read.
+    start = tomorrow_at(8).format("YYYY-MM-DD HH:mm:ss")
+    end = tomorrow_at(8).add(days=30).format("YYYY-MM-DD HH:mm:ss")
+    periodical = {"start": start, "end": end, "time": "09:00:00", "time_unit": "", "zone_type": 1}
+    with pytest.raises(
+        AirflowFailException, match=r"trigger\.periodical\.time_unit: must be day, week or month"
+    ):
+        update_op(
+            schedule_id="0eac1b80",
+            name="New_name",
+            enabled=True,
+            trigger={"periodical": periodical},
+            push=PUSH,
+            mode="replace",
+        ).execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
+
+
+def test_a_trigger_of_both_kinds_is_refused_as_that(engagelab_conn: EmulatorControl, ti) -> None:
+    # Found by the input fuzz: refused as "trigger.single.time" (a periodical's time of day).
+    single = {"time": tomorrow_at(9).format("YYYY-MM-DD HH:mm:ss"), "zone_type": 1}
+    with pytest.raises(
+        AirflowFailException, match="trigger: must hold exactly one of 'single' and 'periodical'"
+    ):
+        create_op(trigger={"single": single, "periodical": {**single, "time": "09:00:00"}}).execute(
+            {"ti": ti}
+        )
+
+    assert service_requests(engagelab_conn) == {}
+
+
 def test_replace_sends_exactly_what_is_given(engagelab_conn: EmulatorControl, ti) -> None:
     schedule_id = created_schedule()
     push = {"from": "push", "to": "all", "body": {"platform": "ios", "notification": {"alert": "All"}}}

@@ -242,10 +242,15 @@ def test_bad_input_is_refused_naming_the_field_before_any_request(
 
 
 def test_an_unknown_format_or_rate_is_refused_when_the_dag_is_parsed() -> None:
-    with pytest.raises(ValueError, match="format must be one of jsonl, csv, got 'xlsx'"):
+    with pytest.raises(ValueError, match="format: must be one of jsonl, csv, got 'xlsx'"):
         op(msg_ids=[], format="xlsx")
-    with pytest.raises(ValueError, match="requests_per_second must be positive"):
-        op(msg_ids=[], requests_per_second=0)
+    # Found by the input fuzz: a string or a bool raised TypeError, or went through.
+    for bad in (0, -1, "450", True, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="requests_per_second: must be a positive number"):
+            op(msg_ids=[], requests_per_second=bad)
+    for bad in (5, None, "JSONL"):
+        with pytest.raises(ValueError, match="format: must be one of jsonl, csv"):
+            op(msg_ids=[], format=bad)
 
 
 def test_msg_ids_and_destination_are_templated() -> None:

@@ -117,5 +117,5 @@ def test_delivering_publishes_the_uri_written(tmp_path: Path) -> None:
 
 def test_only_the_two_formats_are_known() -> None:
     assert _output.check_format("csv") == "csv"
-    with pytest.raises(ValueError, match="format must be one of jsonl, csv, got 'parquet'"):
+    with pytest.raises(ValueError, match="format: must be one of jsonl, csv, got 'parquet'"):
         _output.check_format("parquet")
