@@ -30,6 +30,7 @@ from tests.proof.fuzz_cases import (
     bad_datetime_texts,
     broken,
     dotted,
+    mixed,
     put,
     real,
 )
@@ -471,6 +472,19 @@ DESCRIPTION_BREAKINGS: list[tuple[str, Any]] = [
     ("a lone surrogate", "caf\udce9"),
     *[("not a string", bad) for bad in NOT_TEXT if bad not in ("", None)],
 ]
+
+plan_upserts = mixed(
+    st.fixed_dictionaries({"plan_id": plan_ids, "plan_description": descriptions}),
+    argument_breakings({"plan_id": PLAN_ID_BREAKINGS, "plan_description": DESCRIPTION_BREAKINGS}),
+)
+"""A push plan's upsert arguments, valid or broken once."""
+
+
+def plan_description(hook: Any, plan_id: str) -> str:
+    """The description the service holds for ``plan_id`` (read through the list, as users can)."""
+    listed = hook.list_push_plans(page_size=100, search_description=plan_id)["push_plan_info"]
+    return str({plan["push_id"]: plan["plan_description"] for plan in listed}[plan_id])
+
 
 # --- paging and queries (seed 001, 003) -----------------------------------------------------------
 

@@ -20,7 +20,7 @@ from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLa
 from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook, PaiEngagementHook
 from tests.proof import fuzz_engagelab as el
 from tests.proof import fuzz_pai as pai
-from tests.proof.fuzz_cases import BAD_IDS, Case, argument_breakings, mixed, schedule_ids
+from tests.proof.fuzz_cases import BAD_IDS, Case, mixed, schedule_ids
 from tests.proof.fuzz_harness import PAI_GATEWAY_CONN, Fuzzing, as_json, examples
 
 CAMPAIGN = "fuzz_inputs_hooks"
@@ -130,20 +130,16 @@ def test_list_schedules(fuzz: Fuzzing, proof_size, proof_figures) -> None:
 
 def test_upsert_push_plan(fuzz: Fuzzing, proof_size, proof_figures) -> None:
     hook = EngageLabHook()
-    plans = st.fixed_dictionaries({"plan_id": el.plan_ids, "plan_description": el.descriptions})
-    table = {"plan_id": el.PLAN_ID_BREAKINGS, "plan_description": el.DESCRIPTION_BREAKINGS}
 
     @examples(proof_size(60, 1000))
-    @given(case=mixed(plans, argument_breakings(table)))
+    @given(case=el.plan_upserts)
     def upsert(case: Case) -> None:
         fuzz.control.reset()  # the app holds at most 1000 plans
         done = fuzz.attempt(
             "EngageLabHook.upsert_push_plan", case, lambda: hook.upsert_push_plan(**case.value)
         )
         if done is not None:
-            listed = hook.list_push_plans(page_size=100, search_description=case.value["plan_id"])
-            found = {plan["push_id"]: plan["plan_description"] for plan in listed["push_plan_info"]}
-            assert found[case.value["plan_id"]] == case.value["plan_description"]
+            assert el.plan_description(hook, case.value["plan_id"]) == case.value["plan_description"]
 
     upsert()
     fuzz.record(proof_figures, CAMPAIGN, "EngageLabHook.upsert_push_plan")

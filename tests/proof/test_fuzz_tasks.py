@@ -233,11 +233,9 @@ def test_delete_operators(fuzz: Fuzzing, proof_size, proof_figures) -> None:
 
 def test_upsert_push_plan_operator(fuzz: Fuzzing, proof_size, proof_figures) -> None:
     el_hook = EngageLabHook()
-    plans = st.fixed_dictionaries({"plan_id": el.plan_ids, "plan_description": el.descriptions})
-    table = {"plan_id": el.PLAN_ID_BREAKINGS, "plan_description": el.DESCRIPTION_BREAKINGS}
 
     @examples(proof_size(40, 600))
-    @given(case=mixed(plans, argument_breakings(table)))
+    @given(case=el.plan_upserts)
     def upsert(case: Case) -> None:
         fuzz.control.reset()  # the app holds at most 1000 plans
         surface = "EngageLabUpsertPushPlanOperator"
@@ -246,10 +244,7 @@ def test_upsert_push_plan_operator(fuzz: Fuzzing, proof_size, proof_figures) -> 
         )
         if plan_id is not None:
             assert plan_id == case.value["plan_id"]
-            listed = el_hook.list_push_plans(page_size=100, search_description=plan_id)["push_plan_info"]
-            assert {plan["push_id"]: plan["plan_description"] for plan in listed}[plan_id] == case.value[
-                "plan_description"
-            ]
+            assert el.plan_description(el_hook, plan_id) == case.value["plan_description"]
 
     upsert()
     fuzz.record(proof_figures, CAMPAIGN, "EngageLabUpsertPushPlanOperator")
