@@ -111,3 +111,28 @@ def probe_from_host(ports: list[int]) -> dict[str, object]:
     )
     result: dict[str, object] = json.loads(done.stdout)
     return result
+
+
+def check_isolation(expected: list[int]) -> dict[str, object]:
+    """Assert the deployment is unreachable from the host; answers what was seen, for the record.
+
+    Inside: only ``lo``, and the ``expected`` ports listening. From the host's namespace: no
+    listening port of the deployment answers, on loopback or on any of the host's addresses (a
+    port the host itself listens on is reported, not judged: that server is the host's own).
+    """
+    assert interfaces() == ["lo"], interfaces()
+    sockets = listening()
+    ports = sorted({port for _address, port in sockets})
+    missing = [port for port in expected if port not in ports]
+    assert not missing, f"not listening inside: {missing} (listening: {sockets})"
+    probe = probe_from_host(ports)
+    results: dict[str, dict[str, object]] = probe["results"]  # type: ignore[assignment]
+    answered = {
+        where: r for where, r in results.items() if r["outcome"] == "connected" and not r["host_listener"]
+    }
+    assert answered == {}, f"reachable from the host: {answered}"
+    return {
+        "listening": sockets,
+        "on_every_interface": sorted({port for address, port in sockets if address in ("0.0.0.0", "::")}),
+        "host_probe": probe,
+    }

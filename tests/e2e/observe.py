@@ -26,9 +26,13 @@ class RunWatch:
     run_id: str
     history: dict[tuple[str, int], list[Seen]] = field(default_factory=dict)
     operators: dict[tuple[str, int], str] = field(default_factory=dict)
+    # The task instances of the latest poll (a mapped task's placeholder, index -1, goes once
+    # the task is expanded).
+    current: set[tuple[str, int]] = field(default_factory=set)
 
     def take(self, task_instances: list[dict[str, Any]]) -> None:
         now = time.monotonic()
+        self.current = {(ti["task_id"], ti["map_index"]) for ti in task_instances}
         for ti in task_instances:
             key = (ti["task_id"], ti["map_index"])
             self.operators[key] = ti.get("operator") or ""
@@ -41,7 +45,11 @@ class RunWatch:
                 past.append(seen)
 
     def sensors(self) -> list[tuple[str, int]]:
-        return sorted(key for key, operator in self.operators.items() if operator.endswith("Sensor"))
+        return sorted(
+            key
+            for key, operator in self.operators.items()
+            if operator.endswith("Sensor") and key in self.current
+        )
 
     def states(self, key: tuple[str, int]) -> list[str | None]:
         return [seen.state for seen in self.history.get(key, [])]
@@ -67,6 +75,12 @@ class RunWatch:
                 for s in seen
             ]
             for (task, index), seen in sorted(self.history.items())
+            if (task, index) in self.current
+        }
+
+    def finals(self) -> dict[str, str | None]:
+        return {
+            f"{task}[{index}]": self.history[(task, index)][-1].state for task, index in sorted(self.current)
         }
 
 

@@ -89,6 +89,11 @@ class Service:
         self.remember_descendants()
         os.kill(self.pid, sig)
 
+    def kill_group(self, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` to the whole process group: the machine it stands for goes away at once."""
+        self.remember_descendants()
+        _signal_group(self.pid, sig)
+
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
         """SIGTERM to the process group, SIGKILL after ``timeout``; every descendant too."""
         if self.process is None:
