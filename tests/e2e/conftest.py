@@ -22,7 +22,7 @@ import pytest
 
 from tests.e2e import netns
 from tests.e2e.deployment import Deployment, Ports
-from tests.e2e.evidence import ARTIFACTS, PHASES, phase
+from tests.e2e.evidence import ARTIFACTS, PHASES, Teardown, phase
 from tests.e2e.servers import postgres
 from tests.e2e.stack import OneMachine, emulator, keep_artifacts
 
@@ -71,6 +71,8 @@ def one_machine(ports: Ports, workdir: Path) -> Iterator[OneMachine]:
 
     root = workdir / "one-machine"
     with contextlib.ExitStack() as stack:
+        teardown = Teardown("one-machine: everything stopped")
+        stack.callback(teardown.end)
         with phase("one-machine: PostgreSQL and the emulator up"):
             pg, url = postgres(root / "postgres", ports.postgres, log_dir=root / "components")
             stack.callback(pg.stop)
@@ -87,4 +89,5 @@ def one_machine(ports: Ports, workdir: Path) -> Iterator[OneMachine]:
             deployment.start_api_server()
             emu.secrets.create_connections(deployment.api, emu.url)
             deployment.wait_for_dags([SINGLE_PUSH.dag_id])
+        stack.callback(teardown.start)
         yield OneMachine(deployment, emu)

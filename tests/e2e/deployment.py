@@ -177,8 +177,10 @@ class Deployment:
         if dead:
             raise AssertionError(f"components died: {dead}")
 
-    def stop(self) -> list[str]:
-        return stop_all(self.services)
+    def stop(self) -> None:
+        errors = stop_all(self.services)
+        if errors:
+            raise AssertionError(f"components that did not stop cleanly: {errors}")
 
     def component_logs(self) -> dict[str, str]:
         return {path.name: path.read_text(errors="replace") for path in sorted(self.logs.glob("*.log"))}

@@ -32,3 +32,19 @@ def record(name: str, value: Any) -> None:
     """Keep a piece of evidence (what a test saw) as a JSON artefact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"{name}.json").write_text(json.dumps(value, indent=2, default=str))
+
+
+class Teardown:
+    """Times a fixture's teardown: register :meth:`end` first and :meth:`start` last on its ExitStack."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started = 0.0
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+
+    def end(self) -> None:
+        elapsed = time.monotonic() - self.started
+        PHASES.append((self.name, elapsed))
+        print(f"[e2e] {self.name}: {elapsed:.1f} s", flush=True)

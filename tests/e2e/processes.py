@@ -94,12 +94,17 @@ class Service:
         self.remember_descendants()
         _signal_group(self.pid, sig)
 
-    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
-        """SIGTERM to the process group, SIGKILL after ``timeout``; every descendant too."""
+    def terminate(self) -> None:
+        """SIGTERM to the process group (the start of a clean stop)."""
         if self.process is None:
-            return None
+            return
         self.remember_descendants()
         _signal_group(self.pid, signal.SIGTERM)
+
+    def finish(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """Wait for a terminated service; SIGKILL its group, then any descendant, after ``timeout``."""
+        if self.process is None:
+            return None
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -109,6 +114,11 @@ class Service:
         for child in self._descendants.values():
             _wait_gone(child, deadline)
         return self.process.returncode
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """SIGTERM to the process group, SIGKILL after ``timeout``; every descendant too."""
+        self.terminate()
+        return self.finish(timeout)
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -131,12 +141,19 @@ def _wait_gone(child: psutil.Process, deadline: float) -> None:
 
 
 def stop_all(services: Sequence[Service], timeout: float = STOP_TIMEOUT) -> list[str]:
-    """Stop services in reverse start order; answers the errors instead of raising on the first."""
+    """Stop services together (SIGTERM to all, then wait for each, SIGKILL what outlives
+    ``timeout``); answers the errors instead of raising on the first."""
     errors = []
     for service in reversed(services):
         try:
-            service.stop(timeout)
+            service.terminate()
         except Exception as exc:  # keep stopping the others
+            errors.append(f"{service.name}: {exc!r}")
+    deadline = time.monotonic() + timeout
+    for service in reversed(services):
+        try:
+            service.finish(max(1.0, deadline - time.monotonic()))
+        except Exception as exc:
             errors.append(f"{service.name}: {exc!r}")
     return errors
 

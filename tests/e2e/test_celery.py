@@ -25,7 +25,7 @@ import pytest
 from tests.e2e import netns
 from tests.e2e.dags import FANOUT, INTERVAL_END, INTERVAL_START, SINGLE_PUSH
 from tests.e2e.deployment import Deployment, Ports, leaks
-from tests.e2e.evidence import phase, record
+from tests.e2e.evidence import Teardown, phase, record
 from tests.e2e.observe import TRIGGER_CLASS, RunWatch, log_text
 from tests.e2e.processes import Service, wait_until
 from tests.e2e.servers import postgres, redis
@@ -52,6 +52,8 @@ class Celery:
 def celery(ports: Ports, workdir: Path) -> Iterator[Celery]:
     root = workdir / "celery"
     with contextlib.ExitStack() as stack:
+        teardown = Teardown("celery: everything stopped")
+        stack.callback(teardown.end)
         with phase("celery: PostgreSQL, Redis and the emulator up"):
             pg, url = postgres(root / "postgres", ports.postgres, log_dir=root / "components")
             stack.callback(pg.stop)
@@ -105,6 +107,7 @@ def celery(ports: Ports, workdir: Path) -> Iterator[Celery]:
                     120,
                     what=f"{name} ready",
                 )
+        stack.callback(teardown.start)
         yield setup
 
 
