@@ -163,7 +163,7 @@ def test_drop_closes_the_connection_without_an_answer_and_commits_nothing(
     emulator.faults([{"kind": "drop", "next": 1, "method": "POST"}])
     # The client sees the close as an end without a response, or (when the close beats its read,
     # as on a loaded machine) as a reset: either way, no answer.
-    with pytest.raises(requests.ConnectionError, match="without response|Connection reset by peer"):
+    with pytest.raises(requests.ConnectionError, match=r"without response|Connection reset by peer"):
         api.post("/v4/schedules", single())
     assert emulator.state()["engagelab"]["schedules"] == 0
     assert api.post("/v4/schedules", single()).status_code == 200  # the session recovers
