@@ -5,9 +5,10 @@ and each firing of a watched schedule starts one run of it.
 Three one-off pushes are created before Airflow starts (their ids go to the DAG through
 ``ENGAGE_NEWSLETTER_SCHEDULE_IDS``) and fire in real time, some tens of seconds apart. After
 the second firing has started its run, the triggerer is killed with SIGKILL (its whole process
-group) and a new one is started: it takes the watcher over, reads the cursor the first one kept
-in the asset's state store, and must announce the third firing, and nothing it announced before.
-The DAG must have run exactly three times, one run per firing, each with that firing's ids.
+group); the third push fires, and expires, while no triggerer runs. Then a new triggerer is
+started: it takes the watcher over, reads the cursor the first one kept in the asset's state
+store, and must announce the third firing, and nothing it announced before. The DAG must have
+run exactly three times, one run per firing, each with that firing's ids.
 """
 
 from __future__ import annotations
@@ -39,10 +40,9 @@ ASSET_URI = "engage://newsletter"
 TRIGGER_CLASS = "airflow_provider_engage.triggers.engagelab.EngageLabMessagesEventTrigger"
 SITE_TZ = "Asia/Shanghai"
 # Real seconds from creating the pushes to each one's firing. Airflow's start (components up,
-# the DAG parsed, the watcher's trigger picked up) takes 30-50 s here; the triggerer is killed
-# after the second firing's run has started, and its successor takes the watcher over about
-# 25 s later (health-check threshold 20 s), before the third fires.
-FIRE_AFTER = (80, 110, 175)
+# the DAG parsed, the watcher's trigger picked up) takes 30-50 s here, each firing's run about
+# 5 s; the triggerer is killed after the second run and the third push fires while none runs.
+FIRE_AFTER = (80, 110, 150)
 RUN_TIMEOUT = 300
 # After the last run, how long to watch for a run that should not come.
 QUIET = 20
@@ -171,6 +171,7 @@ class Story:
     reports: dict[str, dict[str, Any]]
     holders: list[int | None]
     killed_at: pendulum.DateTime
+    restarted_at: pendulum.DateTime
     emulator_state: dict[str, Any]
     msg_ids: dict[str, list[str]]
 
@@ -179,13 +180,18 @@ class Story:
 def story(watched: Watched) -> Story:
     deployment, ports = watched.deployment, watched.deployment.ports
     holders = [_watcher_holder(watched.db_port)]
+    secrets = watched.emulator.secrets
+    client = Api(watched.emulator.url, auth=(secrets.app_key, secrets.master_secret))
     with phase("asset-watcher: two firings, two runs"):
         _wait_for_runs(watched, 2, killed=[])
-    with phase("asset-watcher: triggerer SIGKILLed, a new one takes the watcher over"):
-        third = max(watched.schedules.values())
-        assert pendulum.now("UTC") < third.subtract(seconds=15), "too late to kill before the third firing"
+    with phase("asset-watcher: triggerer SIGKILLed, the third push fires, a new triggerer takes over"):
+        third_id, third = max(watched.schedules.items(), key=lambda item: item[1])
+        assert pendulum.now("UTC") < third.subtract(seconds=5), "too late to kill before the third firing"
         watched.triggerer.kill_group()
         killed_at = pendulum.now("UTC")
+        time.sleep(max(0.0, (third - pendulum.now("UTC")).total_seconds() + 3))  # real time
+        assert client.msg_id_records(third_id), "the third push has not fired"  # the test's one read
+        restarted_at = pendulum.now("UTC")
         deployment.start(
             "triggerer-2",
             "triggerer",
@@ -214,10 +220,9 @@ def story(watched: Watched) -> Story:
         )["value"]
         for run in runs
     }
-    secrets = watched.emulator.secrets
-    client = Api(watched.emulator.url, auth=(secrets.app_key, secrets.master_secret))
+    state = watched.emulator.control.state()  # before the test's own reads below
     msg_ids = {sid: [r["msg_id"] for r in client.msg_id_records(sid)] for sid in watched.schedules}
-    result = Story(runs, events, reports, holders, killed_at, watched.emulator.control.state(), msg_ids)
+    result = Story(runs, events, reports, holders, killed_at, restarted_at, state, msg_ids)
     record(
         "asset-watcher",
         {
@@ -227,6 +232,7 @@ def story(watched: Watched) -> Story:
             "reports": reports,
             "triggerer_jobs": holders,
             "killed_at": killed_at.isoformat(),
+            "restarted_at": restarted_at.isoformat(),
             "requests": result.emulator_state["requests"],
         },
     )
@@ -257,10 +263,11 @@ def test_the_new_triggerer_resumed_the_watch_without_repeating_it(story: Story) 
     first, second = story.holders
     assert first is not None
     assert second not in (None, first)
-    # Two events before the kill, one after: the new triggerer repeated neither of the first two
-    # (the cursor in the asset's state store), and lost not the third.
+    # Two events before the kill, one after the restart: the new triggerer repeated neither of
+    # the first two (the cursor in the asset's state store), and lost not the third, which fired
+    # and expired while no triggerer ran.
     times = sorted(dt.datetime.fromisoformat(event["timestamp"]) for event in story.events)
-    assert times[1] < story.killed_at < times[2], (times, story.killed_at)
+    assert times[1] < story.killed_at < story.restarted_at < times[2], (times, story.killed_at)
 
 
 def test_the_watcher_looked_only_around_the_firings(story: Story) -> None:
@@ -269,7 +276,7 @@ def test_the_watcher_looked_only_around_the_firings(story: Story) -> None:
         for route, statuses in story.emulator_state["requests"].items()
         if route.startswith("GET /v4/schedules/") and route.endswith("msg-ids")
     }
-    calls = sum(sum(statuses.values()) for statuses in reads.values())
+    calls = sum(sum(statuses.values()) for statuses in reads.values()) - 1  # the test's own read
     # Two watchers' lives over three schedules: a look at each firing (plus a few on backing
     # off until the ids are complete) and the new triggerer's look at what is due.
     assert 3 <= calls <= 15, reads
