@@ -14,13 +14,7 @@ from __future__ import annotations
 
 import re
 
-PENDING_PAGES: dict[str, str] = {
-    "deployments.md": (
-        "# Deployments\n\n"
-        "This page is being written: the deployments the provider has been run and tested in.\n"
-        "Until it lands, [Running at scale](scale.md) says what is proven today.\n"
-    ),
-}
+PENDING_PAGES: dict[str, str] = {}
 """Page (relative to ``docs/``) -> the Markdown that stands in for it."""
 
 NOT_SHIPPED = re.compile(r"shared/|research/|real-apis|\bthe seeds?\b|\bseed \d{3}", re.IGNORECASE)

@@ -117,7 +117,7 @@ class EngageLabMessagesEventTrigger(FeedsTrigger):
             try:
                 trigger = (await hook.get_schedule(schedule_id)).get("trigger")
             except EngageLabNotFoundError:
-                trigger = None  # expired or deleted: nothing more will fire
+                trigger = None  # expired or deleted: the cursor's copy says what may still be due
             feeds.append(
                 ScheduleFeed(
                     schedule_id,

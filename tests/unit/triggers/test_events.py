@@ -183,6 +183,29 @@ def test_a_trigger_rebuilt_after_a_firing_does_not_announce_it_again_nor_miss_th
     assert store.values[f"schedule:{schedule_id}"]["announced"] == "2030-01-16 09:00:00"
 
 
+def test_a_one_off_push_that_fired_and_expired_while_no_triggerer_ran_is_still_announced(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.service_errors import EngageLabNotFoundError
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    early = create({"single": {"time": "2030-01-01 09:00:00", "zone_type": 1}}, name="early")
+    late = create({"single": {"time": "2030-01-01 10:00:00", "zone_type": 1}}, name="late")
+    store = AssetStore()
+    watcher = EngageLabMessagesEventTrigger(schedule_ids=[early, late])
+    _, kwargs = watcher.serialize()
+    (first,) = events_of(watcher, 1, store)
+    emulator.advance(86400)  # the triggerer is down while the late push fires; then it expires
+    with pytest.raises(EngageLabNotFoundError):
+        EngageLabHook().get_schedule(late)
+
+    (following,) = events_of(EngageLabMessagesEventTrigger(**kwargs), 1, store)
+
+    assert (first["schedule_id"], following["schedule_id"]) == (early, late)
+    assert following["occurrence"]["wall_time"] == "2030-01-01 10:00:00"
+    assert len(following["msg_ids"]) == 1
+
+
 @pytest.mark.parametrize("shared", [False, True], ids=["own poll", "shared poll"])
 def test_a_clock_moved_by_hand_is_noticed_by_a_watcher_told_to_sync(
     emulator: EmulatorControl, shared: bool
