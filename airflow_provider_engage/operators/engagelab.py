@@ -567,7 +567,7 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
             hook = _engagelab_hook(self.engagelab_conn_id)
             site_tz = hook.site_timezone
             now = pendulum.now("UTC")
-            if self.mode == "replace" and schedules.trigger_zone_type(self.trigger) is not None:
+            if self.mode == "replace" and schedules.trigger_zone_type(self.trigger or {}) is not None:
                 # Sent whole: all but a switch from what the service holds is judged unread.
                 with refuse_bad_input():
                     whole = schedules.updated_schedule({}, changes, mode=self.mode, site_tz=site_tz)
