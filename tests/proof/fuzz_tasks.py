@@ -20,6 +20,7 @@ from tests.proof import fuzz_engagelab as el
 from tests.proof.fuzz_cases import Case, bad_moments, broken, mixed
 
 ZONES = [ZoneInfo(name) for name in ("UTC", "Asia/Shanghai", "America/New_York", "Pacific/Kiritimati")]
+OFFSET = "an offset, converted to the site's wall clock"
 PERIODICAL_ARGS = ("start", "end", "time", "time_unit", "point", "zone_type")
 ZONE_TYPE_BREAKINGS = [(rule, bad) for rule, bad in [("0", 0), ("3", 3), ("a string", "1"), ("a bool", True)]]
 
@@ -79,7 +80,8 @@ def spec_breakings(spec: Spec) -> list[Case]:
     cases += el.within(args, "push", el.push_breakings(args["push"]))
     if "trigger" in args:
         return cases + [
-            _as_spec(case) for case in el.within(args, "trigger", _trigger_dict_breakings(args["trigger"]))
+            _as_spec(case, args["trigger"])
+            for case in el.within(args, "trigger", _trigger_dict_breakings(args["trigger"]))
         ]
     cases.append(Case({"name": args["name"], "push": args["push"]}, "trigger", "no way of saying when"))
     cases.append(Case({**args, "trigger": spec.trigger}, "trigger", "two ways of saying when"))
@@ -102,15 +104,19 @@ def _trigger_dict_breakings(trigger: dict[str, Any]) -> list[Case]:
         unzoned = isinstance(body, dict) and body.get("zone_type") is None
         if case.refused == f"trigger.{kind}.zone_type" and unzoned:
             return Case(case.value, rule="zone_type from the zone_type argument")
+        if case.rule == "with an offset":  # +08:00, the site's: the same wall clock (zone_type 2 keeps it)
+            return Case(case.value, rule=OFFSET)
         return case
 
     return [as_operator_takes_it(case) for case in el.trigger_breakings(trigger)]
 
 
-def _as_spec(case: Case) -> Case:
-    """A valid case made by breaking, with the trigger its arguments make."""
+def _as_spec(case: Case, unbroken: dict[str, Any]) -> Case:
+    """A valid case made by breaking, with the trigger its arguments make (``unbroken``'s times)."""
     if not case.valid:
         return case
+    if case.rule == OFFSET:
+        return Case(Spec(case.value, unbroken), rule=case.rule)
     trigger = case.value["trigger"]
     kind = next(iter(trigger))
     return Case(Spec(case.value, {kind: {**trigger[kind], "zone_type": 1}}), rule=case.rule)

@@ -76,6 +76,7 @@ example takes minutes (real waits for firings), so ``make test`` runs the one th
 PROJECT = Path(__file__).parents[2]
 PROOF_DAGS = Path(__file__).parent / "dag_files"
 LEAKED = "LEAKED-PROOF-0d4b9e"
+RUN_OUTPUT = "run output (logs, exception texts)"
 
 
 class RecordedDagsTest(DagsTest):
@@ -131,7 +132,7 @@ def scan_after(home: Path, recorder: RecordedDagsTest, secrets: dict[str, str]) 
     scan = Scan(secrets)
     scan.home(home, recorder.env(home))
     for done in recorder.runs:
-        scan.text("run output (logs, exception texts)", done.log)
+        scan.text(RUN_OUTPUT, done.log)
     return scan
 
 
@@ -143,7 +144,7 @@ def test_the_scan_finds_a_leaked_secret_in_every_place(
 
     assert f"RuntimeError: refused: {LEAKED}" in done.log
     places = {place for place, _ in scan_after(secrets_home, airflow_dags_test, {"leaked": LEAKED}).found}
-    assert {"XCom", "rendered template fields", "run output (logs, exception texts)"} <= places
+    assert {"XCom", "rendered template fields", RUN_OUTPUT} <= places
     # Airflow 2.11's `dags test` runs a trigger in-process, storing no row: see the next test.
     assert ("trigger kwargs (decrypted)" in places) == test_campaign_report.AIRFLOW_3
 
@@ -207,7 +208,11 @@ def _scanned(
     """After each test: the whole home and what its runs printed, and not one secret."""
     yield
     scan = scan_after(secrets_home, airflow_dags_test, SECRETS)
-    totals.scanned.update(scan.scanned)
+    for place, count in scan.scanned.items():
+        # The home is scanned whole after each test: its places count once, at their largest.
+        totals.scanned[place] = (
+            count + totals.scanned[place] if place == RUN_OUTPUT else max(count, totals.scanned[place])
+        )
     totals.found += scan.found
     totals.scanned["DAG runs"] += len(airflow_dags_test.runs)
     assert scan.found == [], f"secrets found: {scan.found}"
