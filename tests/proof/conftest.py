@@ -16,6 +16,12 @@ from typing import Any
 
 import pytest
 
+from tests.unit.sensors.conftest import (  # noqa: F401 (the simulated clock harness's fixtures)
+    emulator,
+    emulator_base_url,
+    simulated,
+)
+
 FULL = os.environ.get("ENGAGE_PROOF") == "full"
 
 
