@@ -6,6 +6,7 @@ Run against the emulator over real HTTP on the simulated clock (see tests/unit/s
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from airflow import __version__ as airflow_version
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
+from airflow_provider_engage.triggers import _base as trigger_base
 from tests.helpers import service_requests
 from tests.unit.sensors.conftest import AssetStore, SimulatedTime, events_of
 
@@ -29,6 +31,9 @@ WEEKLY = {
         "zone_type": 1,
     }
 }
+
+
+AFTER_TWO_FIRINGS = dt.datetime(2030, 1, 10, tzinfo=dt.UTC)
 
 
 def create(trigger: dict[str, Any], *, name: str = "watched", push: dict[str, Any] | None = None) -> str:
@@ -151,7 +156,7 @@ def test_kwargs_stay_the_same_across_parses_so_the_watcher_is_never_recreated_fo
 
 
 def test_watchers_of_one_connection_share_one_poll(
-    emulator: EmulatorControl, simulated: SimulatedTime
+    emulator: EmulatorControl, simulated: SimulatedTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
 
@@ -160,6 +165,14 @@ def test_watchers_of_one_connection_share_one_poll(
     second = EngageLabMessagesEventTrigger(schedule_ids=[shared, own])
     assert first.shared_stream_key() == second.shared_stream_key()
     before = emulator.state()["requests"].get("GET /v4/schedules/{schedule_id}/msg-ids", {})
+    simulated_nap = trigger_base.sleep_until
+
+    async def two_firings_only(moment: dt.datetime, clock: Any) -> None:
+        if moment + dt.timedelta(seconds=clock.offset) > AFTER_TWO_FIRINGS:
+            await asyncio.Event().wait()  # the third is never reached: the count below is exact
+        await simulated_nap(moment, clock)
+
+    monkeypatch.setattr(trigger_base, "sleep_until", two_firings_only)
 
     async def both() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         queues: list[asyncio.Queue[Any]] = [asyncio.Queue(), asyncio.Queue()]
