@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,22 +29,16 @@ from airflow_provider_engage.operators.engagelab import (
     EngageLabCreateSchedulesOperator,
 )
 from airflow_provider_engage.sensors.engagelab import EngageLabScheduleFiredSensor
-from tests.helpers import TaskInstanceStandIn, connection
+from tests.helpers import TaskInstanceStandIn
+from tests.proof.campaign import PUSH, SECRET, SITE_TZ, proof_connection, wall
 from tests.proof.conftest import RecordFigures
 from tests.proof.faults import FAULT_KINDS, count_causes, fault_rules, injected, unexplained
 from tests.proof.tries import TaskRun, run_with_retries
 from tests.unit.sensors.conftest import SimulatedTime, Store, drive, run_context
 
-PUSH: dict[str, Any] = {"to": "all", "body": {"platform": "all", "notification": {"alert": "proof"}}}
 MAX_TRIES = 30  # Airflow's retries for every task of the campaign: far more than it needs
 BULK_SIZE = 50  # items per bulk task
-SECRET = "demo-master-secret"
 AIRFLOW_3 = airflow_version.startswith("3.")
-
-
-def proof_connection(url: str) -> str:
-    """The connection as deployed (5 hook retries, the default), with short waits for the test."""
-    return connection(url, max_retries=5, retry_min_wait=0.01, retry_max_wait=0.05)
 
 
 def schedule_items(total: int) -> list[dict[str, Any]]:
@@ -90,8 +83,9 @@ def test_creations_under_transient_faults_leave_exactly_one_schedule_each(
             create_in_bulk(number, in_bulk[start : start + BULK_SIZE])
             for number, start in enumerate(range(0, len(in_bulk), BULK_SIZE))
         ]
-        with ThreadPoolExecutor(max_workers=4) as pool:  # tasks of a DAG run side by side
-            single_runs = list(pool.map(create_one, range(len(one_by_one)), one_by_one))
+        # One after another: Airflow runs each task in a process of its own, and 2.11 refuses an
+        # operator's execute() called from a thread other than the one that built it.
+        single_runs = [create_one(number, item) for number, item in enumerate(one_by_one)]
         wall = time.monotonic() - started
         state = control.state()
         control.clear_faults()
@@ -142,12 +136,7 @@ def test_creations_under_transient_faults_leave_exactly_one_schedule_each(
 # --- waiting under the same faults -------------------------------------------------------------------
 
 MODES = ("poke", "reschedule", "deferrable")
-SITE_TZ = "Asia/Shanghai"
 ZONES_SPAN_MS = 26 * 3600 * 1000  # a zone_type 2 firing arrives from UTC+14 to UTC-12
-
-
-def wall(instant: pendulum.DateTime) -> str:
-    return instant.in_timezone(SITE_TZ).format("YYYY-MM-DD HH:mm:00")
 
 
 def awaited_trigger(shape: int, now: pendulum.DateTime) -> dict[str, Any]:
