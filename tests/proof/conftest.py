@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,9 @@ from tests.unit.sensors.conftest import (  # noqa: F401 (the simulated clock har
 )
 
 FULL = os.environ.get("ENGAGE_PROOF") == "full"
+TIMEOUT = 1800 if FULL else 300
+"""Seconds a campaign may take (``pytestmark = pytest.mark.timeout(TIMEOUT)``): the full form is
+ten times the work."""
 
 collect_ignore = [] if airflow_version.startswith("3.") else ["test_faults_watchers.py"]
 
@@ -57,3 +62,23 @@ def proof_figures() -> RecordFigures:
         print(f"{campaign}: {text}")
 
     return record
+
+
+@pytest.fixture
+def hook_retries(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The hooks' own retries while the test runs, by why (what their log line says): the
+    failures that never reached a task."""
+    from airflow_provider_engage.hooks import _base
+
+    counted: Counter[str] = Counter()
+    lock = threading.Lock()  # a bulk task's threads retry at once
+    describe = _base.describe_retry
+
+    def counting(failed: Any) -> str:
+        why = describe(failed)
+        with lock:
+            counted[why] += 1
+        return why
+
+    monkeypatch.setattr(_base, "describe_retry", counting)
+    return counted

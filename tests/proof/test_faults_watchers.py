@@ -19,9 +19,11 @@ import pytest
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from tests.proof.campaign import PUSH, proof_connection, wall
-from tests.proof.conftest import RecordFigures
+from tests.proof.conftest import TIMEOUT, RecordFigures
 from tests.proof.faults import FAULT_KINDS, fault_rules, injected
 from tests.unit.sensors.conftest import AssetStore, SimulatedTime, events_of
+
+pytestmark = pytest.mark.timeout(TIMEOUT)
 
 DAILY_FIRINGS = 3
 

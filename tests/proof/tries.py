@@ -8,6 +8,7 @@ count it as the failure it is.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,14 +38,18 @@ def run_with_retries(
     ti: TaskInstanceStandIn,
     *,
     max_tries: int,
+    retry_delay: float = 0.0,
     context: Callable[[TaskInstanceStandIn], dict[str, Any]] | None = None,
 ) -> TaskRun:
     """Run ``execute(context)`` try after try, as Airflow's ``retries`` would, until one succeeds.
 
-    ``context(ti)`` builds each try's context (default ``{"ti": ti}``).
+    ``retry_delay`` is the pause before a retry (Airflow's ``retry_delay``); ``context(ti)``
+    builds each try's context (default ``{"ti": ti}``).
     """
     run = TaskRun(ti.task_id)
     for try_number in range(1, max_tries + 1):
+        if try_number > 1:
+            time.sleep(retry_delay)
         this_try = replace(ti, try_number=try_number, xcom={})
         run.tries = try_number
         try:

@@ -94,12 +94,17 @@ def simulate_trigger_naps(clock: SimulatedTime, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(trigger_base, "sleep_until", nap_until)
 
 
-@pytest.fixture
-def simulated(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
-    clock = SimulatedTime(emulator)
+def simulate_time(control: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
+    """Sensors' and triggers' sleeps move ``control``'s emulator clock from now on."""
+    clock = SimulatedTime(control)
     monkeypatch.setattr(sensor_base.WaitingSensor, "_sleep", lambda self, seconds: clock.sleep(seconds))
     simulate_trigger_naps(clock, monkeypatch)
     return clock
+
+
+@pytest.fixture
+def simulated(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
+    return simulate_time(emulator, monkeypatch)
 
 
 @dataclass
