@@ -33,6 +33,7 @@ WEEKLY = {
 }
 
 
+FIRST_FIRING = dt.datetime(2030, 1, 2, 1, tzinfo=dt.UTC)  # WEEKLY's first: Wednesday 09:00 in Shanghai
 AFTER_TWO_FIRINGS = dt.datetime(2030, 1, 10, tzinfo=dt.UTC)
 
 
@@ -137,6 +138,48 @@ def test_a_trigger_rebuilt_after_a_firing_does_not_announce_it_again_nor_miss_th
         "2030-01-16 09:00:00",
     ]
     assert store.values[f"schedule:{schedule_id}"]["announced"] == "2030-01-16 09:00:00"
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["own poll", "shared poll"])
+def test_a_clock_moved_by_hand_is_noticed_by_a_watcher_told_to_sync(
+    emulator: EmulatorControl, shared: bool
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    # No simulated sleeps: the emulator's clock runs with real time, years from this machine's.
+    schedule_id = create(WEEKLY)
+    emulator.set_clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC), frozen=False)  # a day before it fires
+    watcher = EngageLabMessagesEventTrigger(schedule_ids=[schedule_id], clock_sync_interval=1)
+
+    async def first_event() -> dict[str, Any]:
+        stream = _shared_stream_of(watcher) if shared else watcher.run()
+        waiting = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(2)  # watching: by its clock the firing is a day away
+        assert not waiting.done()
+        await asyncio.to_thread(emulator.set_clock, FIRST_FIRING - dt.timedelta(seconds=1), frozen=False)
+        event = await asyncio.wait_for(waiting, 30)
+        await stream.aclose()
+        await watcher.cleanup()
+        return dict(event.payload)
+
+    event = asyncio.run(first_event())
+
+    assert event["occurrence"]["wall_time"] == "2030-01-02 09:00:00"
+    assert len(event["msg_ids"]) == 1
+
+
+def _shared_stream_of(watcher: Any) -> Any:
+    """``watcher``'s events through the shared poll, as Airflow's triggerer runs a lone member."""
+
+    async def events() -> Any:
+        raw = type(watcher).open_shared_stream(watcher.serialize()[1])
+        try:
+            async for event in watcher.filter_shared_stream(raw):
+                yield event
+        finally:
+            await raw.aclose()
+
+    return events()
 
 
 def test_kwargs_stay_the_same_across_parses_so_the_watcher_is_never_recreated_for_nothing(
