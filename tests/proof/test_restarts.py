@@ -195,10 +195,6 @@ def test_restarts_mid_campaign_lose_nothing_and_fire_nothing_twice(
     records = fired_records(control, created_ids(runs))
     restartable.stop()
     saved = saved_schedules(restartable.config.db)
-    import shutil
-
-    shutil.copy(restartable.config.db, "/tmp/dbg.sqlite")
-
     failures = [message for run in runs for message in run.failures]
     names = Counter(schedule["name"] for schedule in saved)
     expected_names = {f"Phase{phase}_{index:04d}" for phase in range(3) for index in range(per_phase)}
