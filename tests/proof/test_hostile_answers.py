@@ -54,7 +54,7 @@ SCHEDULE = {
     "trigger": {"single": {"time": "2030-01-01 09:00:00", "zone_type": 1}},
     "push": {"to": "all", "body": {"platform": "all", "notification": {"alert": "hi"}}},
 }
-BOUND_OVER_BODY = 12
+BOUND_OVER_BODY = 8
 """The peak memory a huge answer may take, in multiples of its size (measured: see the figures)."""
 FAST = {"max_retries": 1, "retry_min_wait": 0.001, "retry_max_wait": 0.002, "timeout": 5}
 
