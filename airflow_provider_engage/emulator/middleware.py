@@ -98,12 +98,16 @@ class TrafficMiddleware:
         return dated
 
     async def _pass(self, route: str, scope: Scope, receive: Receive, send: Send) -> None:
-        answered = False
+        changes = scope["method"] not in ("GET", "HEAD")
+        saved = answered = False
 
         async def counting_send(message: Message) -> None:
-            nonlocal answered
+            nonlocal saved, answered
             if message["type"] == "http.response.start":
                 answered = True
+                if changes:  # saved before it is answered: a crash (SIGKILL) loses nothing answered
+                    self.emulator.save()
+                    saved = True
                 self.emulator.count_request(route, str(message["status"]))
             await send(message)
 
@@ -115,8 +119,9 @@ class TrafficMiddleware:
             if not answered:
                 self.emulator.count_request(route, "500")
             raise
-        if scope["method"] not in ("GET", "HEAD"):
-            self.emulator.save()
+        finally:
+            if changes and not saved:  # the app failed before answering: keep what it changed
+                self.emulator.save()
 
     async def _drop(self, scope: Scope, send: Send) -> None:
         if scope["method"] not in ("GET", "HEAD"):
