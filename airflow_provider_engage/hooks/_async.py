@@ -21,10 +21,11 @@ from airflow.providers.common.compat.sdk import mask_secret
 from tenacity import AsyncRetrying
 
 from airflow_provider_engage import __version__
+from airflow_provider_engage.hooks._answers import FailedAttempt
 from airflow_provider_engage.hooks._base import EngageBaseHook, NoAnswer, Outgoing, Reply, lost_send
 from airflow_provider_engage.hooks._connection import ConnectionSettings, settle
 from airflow_provider_engage.hooks._retry import Transport
-from airflow_provider_engage.hooks._tenacity import vendor_errors
+from airflow_provider_engage.hooks._tenacity import Replay, vendor_errors
 
 if TYPE_CHECKING:
     import aiohttp
@@ -125,12 +126,22 @@ class EngageAsyncHook(EngageBaseHook):
         await asyncio.sleep(seconds)
 
     async def _run(self, call: ApiCall[T]) -> T:
-        """Send ``call`` with retries as :mod:`~airflow_provider_engage.hooks._retry` decides."""
+        """Send ``call`` with retries as :mod:`~airflow_provider_engage.hooks._retry` decides.
+
+        The first attempt goes outside tenacity (see :class:`~._tenacity.Replay`).
+        """
         await self.load_connection()
         with vendor_errors():
-            result: T = await AsyncRetrying(**self._retry_arguments(call, sleep=self._sleep))(
-                self._attempt, call
-            )
+            try:
+                return await self._attempt(call)
+            except FailedAttempt as failed:
+                replay = Replay(failed)
+
+            async def attempt(call: ApiCall[T]) -> T:
+                replay.take()
+                return await self._attempt(call)
+
+            result: T = await AsyncRetrying(**self._retry_arguments(call, sleep=self._sleep))(attempt, call)
         return result
 
     async def _attempt(self, call: ApiCall[T]) -> T:
