@@ -71,6 +71,13 @@ class Figure:
     def met(self) -> bool | None:
         return None if self.goal is None else self.goal.met(self.value, self.peer_value)
 
+    def verdict(self) -> str:
+        """``1.08x bare requests.Session (goal <= 1.2x the peer: met)``, for a benchmark's output."""
+        value = f"{self.ratio:.2f}x {self.peer}" if self.ratio is not None else f"{self.value:g} {self.unit}"
+        if self.goal is None:
+            return value
+        return f"{value} (goal {self.goal.describe(self.unit)}: {'met' if self.met else 'MISSED'})"
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["ratio"] = None if self.ratio is None else round(self.ratio, 3)

@@ -201,8 +201,7 @@ def main() -> None:
             print(f"  {call + ', ' + name:<38} {row['wall_us']:>9.0f} {row['cpu_us']:>8.0f}")
     print()
     for figure in figures:
-        verdict = "met" if figure.met else "MISSED"
-        print(f"  {figure.name}: {figure.ratio:.2f}x {figure.peer} (goal {GOAL.describe('')}: {verdict})")
+        print(f"  {figure.name}: {figure.verdict()}")
     if args.json:
         write_json(args.json, "hook_overhead", COMMAND, figures, details)
 
