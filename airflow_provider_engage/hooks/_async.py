@@ -5,14 +5,18 @@ definition are :class:`~airflow_provider_engage.hooks._base.EngageBaseHook`'s, s
 sync transport. Nothing here blocks the loop: the connection is read with
 ``get_async_connection``, rate-limit waits and retry pauses are ``asyncio.sleep``.
 
-aiohttp is imported when the first request is sent, not with this module, so importing a hook
-module costs a DAG or a sync task nothing.
+aiohttp is imported before the first request is sent, in a worker thread, not with this module:
+importing a hook or trigger module (a DAG file with an ``AssetWatcher`` does) costs a DAG or a
+sync task nothing, and the first trigger to send does not stall its event loop for the import
+(a few hundred milliseconds, longer than Airflow's triggerer tolerates).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
+import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -130,6 +134,7 @@ class EngageAsyncHook(EngageBaseHook):
 
         The first attempt goes outside tenacity (see :class:`~._tenacity.Replay`).
         """
+        await _import_aiohttp()
         await self.load_connection()
         with vendor_errors():
             try:
@@ -184,6 +189,11 @@ def endpoint(
     return cast(
         "Callable[Concatenate[EngageAsyncHook, P], Coroutine[Any, Any, T]]", functools.wraps(build)(method)
     )
+
+
+async def _import_aiohttp() -> None:
+    if "aiohttp" not in sys.modules:
+        await asyncio.to_thread(importlib.import_module, "aiohttp")
 
 
 def _user_agent() -> str:
