@@ -1,7 +1,7 @@
 # The two commands: `make demo` and `make test`. Both create .venv when it is missing and
 # install the project with the pinned constraints, so a fresh clone needs only Python 3.11 and make.
-# `make test` also runs the whole suite once more under Airflow 2.11 (.venv-airflow2), the oldest
-# Airflow the provider supports.
+# `make test` also builds the user guide (`make docs`) and runs the whole suite once more under
+# Airflow 2.11 (.venv-airflow2), the oldest Airflow the provider supports.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,17 +11,20 @@ VENV2 := .venv-airflow2
 CONSTRAINTS2 := constraints/constraints-3.11-airflow-2.11.txt
 INSTALLED2 := $(VENV2)/.installed
 PIP_FLAGS := --disable-pip-version-check --no-input -q
+EXTRAS := dev,emulator,docs
+EXTRAS2 := dev,emulator
+SITE := site
 
-.PHONY: demo test lint types unit unit-airflow2 install constraints clean
+.PHONY: demo test lint types docs unit unit-airflow2 install constraints clean
 
 $(INSTALLED): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[dev,emulator]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[$(EXTRAS)]'
 	touch $@
 
 $(INSTALLED2): pyproject.toml $(CONSTRAINTS2)
 	test -x $(VENV2)/bin/python || $(PYTHON) -m venv $(VENV2)
-	$(VENV2)/bin/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS2) 'apache-airflow==2.11.2' -e '.[dev,emulator]'
+	$(VENV2)/bin/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS2) 'apache-airflow==2.11.2' -e '.[$(EXTRAS2)]'
 	touch $@
 
 install: $(INSTALLED)
@@ -36,6 +39,13 @@ lint: $(INSTALLED)
 types: $(INSTALLED)
 	$(BIN)/mypy
 
+# The user guide into $(SITE)/ (open $(SITE)/index.html). Strict: mkdocs.yml turns every warning,
+# broken link and missing anchor into a failure; the figures, the code tables and the API
+# reference are generated from this checkout's code as it builds. NO_MKDOCS_2_WARNING silences
+# the theme's end-of-life banner (Material for MkDocs gets fixes until May 2027), not a warning.
+docs: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean --site-dir $(SITE)
+
 # pytest exits 5 when it collected nothing; that is a failure here like any other non-zero code.
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest
@@ -43,21 +53,21 @@ unit: $(INSTALLED)
 unit-airflow2: $(INSTALLED2)
 	$(VENV2)/bin/python -m pytest -p no:cacheprovider -W ignore::DeprecationWarning
 
-test: lint types unit unit-airflow2
+test: lint types docs unit unit-airflow2
 
 # Re-resolve the pins from scratch (needs the package registry).
 constraints:
-	$(call resolve,apache-airflow==3.3.2,$(CONSTRAINTS),/tmp/engage-constraints-venv)
-	$(call resolve,apache-airflow==2.11.2,$(CONSTRAINTS2),/tmp/engage-constraints-venv2)
+	$(call resolve,apache-airflow==3.3.2,$(CONSTRAINTS),/tmp/engage-constraints-venv,$(EXTRAS))
+	$(call resolve,apache-airflow==2.11.2,$(CONSTRAINTS2),/tmp/engage-constraints-venv2,$(EXTRAS2))
 
 define resolve
 	rm -rf $(3)
 	$(PYTHON) -m venv $(3)
-	$(3)/bin/pip install $(PIP_FLAGS) '$(1)' -e '.[dev,emulator]'
-	{ echo "# Pinned versions for Python 3.11 with $(1), resolved with every extra of this project."; \
+	$(3)/bin/pip install $(PIP_FLAGS) '$(1)' -e '.[$(4)]'
+	{ echo "# Pinned versions for Python 3.11 with $(1), resolved with the extras $(4) of this project."; \
 	  echo "# Regenerate with: make constraints"; \
 	  $(3)/bin/pip freeze --exclude-editable | grep -v '^airflow-provider-engage'; } > $(2)
 endef
 
 clean:
-	rm -rf $(VENV) $(VENV2) .mypy_cache .pytest_cache .ruff_cache build dist .demo
+	rm -rf $(VENV) $(VENV2) .mypy_cache .pytest_cache .ruff_cache build dist .demo $(SITE)

@@ -18,14 +18,18 @@ See ``docs/testing.md`` for a complete example.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +54,38 @@ class EngageEmulator(EmulatorControl):
     @property
     def url(self) -> str:
         return self.base_url
+
+    @contextlib.contextmanager
+    def hold_clock(
+        self, instant: datetime, *, until: Callable[[dict[str, Any]], bool], poll_interval: float = 0.2
+    ) -> Iterator[None]:
+        """Keep the clock frozen at ``instant`` until ``until(state())`` holds, then let it run with
+        real time from there: a DAG run takes what it takes to start, and what it schedules for
+        just after ``instant`` is still ahead when it is created."""
+        self.set_clock(instant, frozen=True)
+        stop, failures = threading.Event(), []
+
+        def watch() -> None:
+            watcher = EmulatorControl(self.base_url)  # a session of its own for this thread
+            try:
+                while not stop.wait(poll_interval):
+                    if until(watcher.state()):
+                        watcher.set_clock(instant, frozen=False)
+                        return
+            except Exception as err:
+                failures.append(err)
+            finally:
+                watcher.close()
+
+        thread = threading.Thread(target=watch, name="engage-hold-clock", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+        if failures:
+            raise failures[0]
 
     def connections(self) -> dict[str, str]:
         """``AIRFLOW_CONN_*`` variables for both services (fast retries, for tests)."""

@@ -74,10 +74,10 @@ def advancing(control: EmulatorControl) -> Callable[..., None]:
 
 
 def napping(control: EmulatorControl) -> Callable[..., Any]:
+    """A trigger's nap moves the emulator's clock to the service instant the trigger sleeps to."""
+
     async def nap_until(moment: dt.datetime, clock: Any) -> None:
-        left = (moment - clock.local_now()).total_seconds()
-        if left > 0:
-            await asyncio.to_thread(control.advance, left)
+        await asyncio.to_thread(control.advance_to, moment + dt.timedelta(seconds=clock.offset))
 
     return nap_until
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
-from bench.sensor_calls import calls, sleeps_move
+from bench.sensor_calls import calls, napping, sleeps_move
 
 START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)  # a Tuesday, 08:00 in Shanghai
 WEEK = dt.timedelta(days=7)
@@ -65,14 +65,14 @@ def with_watcher(control: EmulatorControl, schedule_id: str) -> dict[str, Any]:
     end = START + WEEK
     announced: list[dict[str, Any]] = []
 
-    def napping(control: EmulatorControl) -> Any:
+    def napping_within_the_week(control: EmulatorControl) -> Any:
+        nap = napping(control)
+
         async def nap_until(moment: dt.datetime, clock: Any) -> None:
-            now = dt.datetime.fromisoformat(control.clock()["now"])
-            target = min(now + (moment - clock.local_now()), end)
-            if target > now:
-                await asyncio.to_thread(control.advance, (target - now).total_seconds())
-            if target >= end:
+            if moment + dt.timedelta(seconds=clock.offset) >= end:
+                await asyncio.to_thread(control.advance_to, end)
                 raise WeekOver
+            await nap(moment, clock)
 
         return nap_until
 
@@ -93,7 +93,7 @@ def with_watcher(control: EmulatorControl, schedule_id: str) -> dict[str, Any]:
             await watcher.cleanup()
 
     before = calls(control)
-    with sleeps_move(control, trigger_base, "sleep_until", napping):
+    with sleeps_move(control, trigger_base, "sleep_until", napping_within_the_week):
         asyncio.run(watch())
     delays = [(item["seen"] - FIRING).total_seconds() for item in announced]
     return {"calls": calls(control) - before, "firings": len(announced), "delay_s": min(delays, default=None)}

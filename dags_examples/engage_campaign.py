@@ -48,11 +48,13 @@ TOMORROW_NINE_SITE = "{{ data_interval_end.add(days=1, hours=1) }}"
     tags=["engage", "example"],
 )
 def engage_campaign() -> None:
+    # --8<-- [start:upsert-push-plan]
     plan = EngageLabUpsertPushPlanOperator(
         task_id="push_plan",
         plan_id=PLAN_ID,
         plan_description="Daily re-engagement: lapsed users by segment, {{ ds }}",
     )
+    # --8<-- [end:upsert-push-plan]
 
     @task
     def audiences() -> list[dict[str, Any]]:
@@ -64,6 +66,7 @@ def engage_campaign() -> None:
             {"segment": "new_this_week", "title": "Welcome", "alert": "Three tips to get started"},
         ]
 
+    # --8<-- [start:create-schedules]
     @task
     def segment_pushes(segments: list[dict[str, Any]], plan_id: str, send_at: str) -> list[dict[str, Any]]:
         """One schedule per segment, tagged with the day's plan."""
@@ -88,12 +91,15 @@ def engage_campaign() -> None:
         task_id="schedule_segments",
         schedules=segment_pushes(audiences(), plan.output, TOMORROW_NINE_SITE),
     )
+    # --8<-- [end:create-schedules]
+    # --8<-- [start:schedule-fired-sensor]
     first_push_out = EngageLabScheduleFiredSensor(
         task_id="wait_for_first_push",
         schedule_id="{{ ti.xcom_pull(task_ids='schedule_segments')[0] }}",
         deferrable=True,  # waits in the triggerer, and looks only once the push is due
         timeout=2 * 86400,
     )
+    # --8<-- [end:schedule-fired-sensor]
 
     @task
     def delivery_statistics(records: list[dict[str, Any]]) -> dict[str, int]:
@@ -106,6 +112,7 @@ def engage_campaign() -> None:
 
     segments >> first_push_out
     delivery_statistics(first_push_out.output)
+    # --8<-- [start:create-schedule-device-time]
     device_local = EngageLabCreateScheduleOperator(
         task_id="evening_reminder",
         name="Evening_reminder",
@@ -117,6 +124,8 @@ def engage_campaign() -> None:
             "body": {"platform": "all", "notification": {"alert": "Five minutes tonight?"}},
         },
     )
+    # --8<-- [end:create-schedule-device-time]
+    # --8<-- [start:create-schedule-periodical]
     digest = EngageLabCreateScheduleOperator(
         task_id="daily_digest",
         name="Daily_digest",
@@ -130,6 +139,8 @@ def engage_campaign() -> None:
             "body": {"platform": "all", "notification": {"alert": "Today's picks for you"}},
         },
     )
+    # --8<-- [end:create-schedule-periodical]
+    # --8<-- [start:pai-create-schedule]
     sms = PaiCreateScheduleOperator(
         task_id="sms_plan",
         group_id="lapsed-30d-group",
@@ -141,6 +152,7 @@ def engage_campaign() -> None:
         template_code="SMS_REENGAGE",
         sign_name="MyApp",
     )
+    # --8<-- [end:pai-create-schedule]
     plan >> [device_local, digest, sms]
 
 

@@ -45,6 +45,12 @@ class EmulatorControl:
         """Move the clock forward; everything due by then has fired when this returns."""
         return self._call("POST", "/clock", {"advance_seconds": seconds})
 
+    def advance_to(self, instant: datetime) -> dict[str, Any]:
+        """Move the clock forward to ``instant`` (never back); everything due by then has fired."""
+        now = datetime.fromisoformat(self.clock()["now"])
+        left = (instant - now).total_seconds()
+        return self.advance(left) if left > 0 else self.clock()
+
     def reset(self) -> dict[str, Any]:
         return self._call("POST", "/reset")
 

@@ -291,7 +291,7 @@ def require_roa(call: ApiCall[Any], credentials: Credentials) -> None:
     if credentials.style != "roa" and call.path != GATEWAY_CREATE_PATH:
         raise PaiEngagementApiError(
             f"{call.operation} needs api_style 'roa' on connection {credentials.conn_id!r}: the gateway "
-            "style (the seed's contract) offers only CreateSchedule",
+            "style (Bearer key, CreateSchedule only) offers no other call",
             operation=call.operation,
         )
 

@@ -1,6 +1,6 @@
 """EngageLabHook and EngageLabAsyncHook: EngageLab AppPush scheduled tasks, push plans, statistics.
 
-Each method is one endpoint of the seeds (``POST /v4/schedules`` ...) and returns parsed data.
+Each method is one endpoint of the REST v4 API (``POST /v4/schedules`` ...) and returns parsed data.
 Input is checked before anything is sent; transient failures are retried by the shared
 transport (:mod:`airflow_provider_engage.hooks._base`), and a create is never sent twice unless
 it certainly did not take effect. What is EngageLab's own (the connection, the base URL, Basic

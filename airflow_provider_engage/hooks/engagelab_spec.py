@@ -1,7 +1,8 @@
 """What EngageLab AppPush v4 is, as facts: paths, page sizes, caps, codes and what they mean.
 
 The hooks call by these facts and the emulator answers by them, so they are written here once
-(seeds 001-003 and the research notes) and both import them; the emulator never defines its own.
+(from EngageLab's documentation and the service's known answers) and both import them; the
+emulator never defines its own.
 Pure: no Airflow, no HTTP library.
 """
 
@@ -93,7 +94,7 @@ CODE_MEANINGS: dict[int, str] = {
     PLAN_ID_EMPTY: "empty push plan id",
     PLAN_ID_TOO_LONG: "push plan id too long",
 }
-"""What each documented code means, from the seeds' tables (001, 003) and the research notes."""
+"""What each code means: EngageLab's documented tables, and codes the service is known to answer."""
 
 _HTTP_STATUS_OF_CODE = {
     AUTH_FAILED: 401,
@@ -111,10 +112,10 @@ _HTTP_STATUS_OF_CODE = {
 
 
 def http_status_of(code: int) -> int:
-    """The HTTP status the service answers a code with (seed 003's table; other codes are 400)."""
+    """The HTTP status the service answers a code with (its documented table; other codes are 400)."""
     return _HTTP_STATUS_OF_CODE.get(code, 400)
 
 
 def meaning_of(code: object) -> str | None:
-    """What a documented code means, or None for a code the seeds do not name."""
+    """What a documented code means, or None for a code not documented here."""
     return CODE_MEANINGS.get(code) if isinstance(code, int) and not isinstance(code, bool) else None

@@ -1,10 +1,11 @@
 """PaiEngagementHook: Alibaba Cloud PAI User Engagement reach plans (schedules).
 
-Two styles behind one hook. ``gateway`` (the default) is the seed's contract: a Bearer API key
-and ``CreateSchedule`` only. ``roa`` is the real service the vendor SDK calls: the ``/api/v2``
-API signed with ACS3-HMAC-SHA256 (:mod:`~airflow_provider_engage.hooks._acs3`), which can also
-read, list and delete schedules and report on messages. The transport, retries and error mapping
-are the shared ones (:mod:`~airflow_provider_engage.hooks._base`).
+Two styles behind one hook. ``gateway`` (the default) is the documented CreateSchedule
+contract: a Bearer API key and ``CreateSchedule`` only. ``roa`` is the real service the vendor
+SDK calls: the ``/api/v2`` API signed with ACS3-HMAC-SHA256
+(:mod:`~airflow_provider_engage.hooks._acs3`), which can also read, list and delete schedules
+and report on messages. The transport, retries and error mapping are the shared ones
+(:mod:`~airflow_provider_engage.hooks._base`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class PaiConnectionMixin(EngageBaseHook):
 
     @cached_property
     def api_style(self) -> str:
-        """``gateway`` (the seed's contract) or ``roa`` (the signed /api/v2 API)."""
+        """``gateway`` (the documented CreateSchedule gateway) or ``roa`` (the signed /api/v2 API)."""
         return api.api_style_of(self.extra)
 
     def _resolve_base_url(self, settings: ConnectionSettings) -> str:

@@ -1,8 +1,9 @@
 """What PAI User Engagement (PaiPlugin 2022-01-12) is, as facts: fields, paths, statuses, codes.
 
 The hook, the operators, the validation and the emulator all read CreateSchedule's fields from
-:class:`ScheduleFields`, the one table of them (seed 000), and call or answer by the paths,
-page sizes and codes here. Pure and light: the operators import it while a DAG is parsed.
+:class:`ScheduleFields`, the one table of them (as CreateSchedule documents them), and call or
+answer by the paths, page sizes and codes here. Pure and light: the operators import it while a
+DAG is parsed.
 """
 
 # No ``from __future__ import annotations`` here: TypedDict sees ``Required`` only in real annotations.
@@ -16,7 +17,7 @@ API_VERSION = "2022-01-12"
 # --- paths ----------------------------------------------------------------------------------------
 
 GATEWAY_CREATE_PATH = f"/api/PaiPlugin/{API_VERSION}/CreateSchedule"
-"""The seed's contract: a Bearer key and the fields under ``{"body": ...}``."""
+"""The documented gateway contract: a Bearer key and the fields under ``{"body": ...}``."""
 ROA_PREFIX = "/api/v2"
 ROA_SCHEDULES_PATH = f"{ROA_PREFIX}/schedules"
 ROA_MESSAGES_PATH = f"{ROA_PREFIX}/messages"
@@ -37,7 +38,7 @@ PaiTime = str | int | dt.date | dt.datetime
 
 
 class ScheduleFields(TypedDict, total=False):
-    """CreateSchedule's fields as snake_case keywords, in the seed's order; only those given are sent."""
+    """CreateSchedule's fields as snake_case keywords, in the documented order; only those given are sent."""
 
     group_id: Required[str]
     name: Required[str]
@@ -74,7 +75,7 @@ TEXT_KEYWORDS = tuple(
 
 PAYMENT_TYPES = ("PayAsYouGo", "Subscription", "MixPay")
 PAYMENT_TYPE_DEFAULT = "PayAsYouGo"
-"""What an absent or empty PaymentType means (seed 000: "empty means pay-as-you-go")."""
+"""What an absent or empty PaymentType means (documented: "empty means pay-as-you-go")."""
 
 
 class RepeatCycleUnit(enum.IntEnum):
@@ -142,4 +143,6 @@ CODE_MEANINGS: dict[int | str, str] = {
 GATEWAY_THROTTLED = "Throttling.User"
 """Over the caller's request rate (HTTP 429, with ``x-acs-retry-after`` in milliseconds)."""
 GATEWAY_INTERNAL_ERROR = "InternalError"
+"""A failure inside the gateway or the service; the request may have been applied."""
 GATEWAY_UNAVAILABLE = "ServiceUnavailable"
+"""The service cannot take requests for the moment."""

@@ -3,7 +3,7 @@
 All PAI times are UTC+8; the operators take any form :mod:`airflow_provider_engage.timing`
 accepts and the hook converts. Creates re-attach where the service lets us look: the real ROA
 API lists schedules by Name, so every create (a retry, a task run again) first finds what an
-earlier try or run made. The seed's gateway has no read endpoint, so it cannot look; there a
+earlier try or run made. The gateway style has no read endpoint, so it cannot look; there a
 create whose answer was lost fails without an automatic retry, so nothing is sent twice behind
 anyone's back.
 """
@@ -80,7 +80,8 @@ class PaiCreateScheduleOperator(BaseOperator):
     the task without retrying.
 
     :param group_id: the audience group (see ListGroups).
-    :param name: 2-30 letters, digits, Chinese characters, underscores (hyphens as the seed shows).
+    :param name: 2-30 letters, digits, Chinese characters, underscores (and hyphens, as the
+        documentation's own example shows).
     :param execute_time: first sending, UTC+8; empty or ``None`` sends at once.
     :param repeat_cycle: how many units between sendings.
     :param repeat_cycle_unit: 0 never, 1 hour, 2 day, 3 week, 4 month.

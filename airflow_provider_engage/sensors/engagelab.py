@@ -155,7 +155,7 @@ class EngageLabScheduleFiredSensor(WaitingSensor[ScheduleWatch]):
 class EngageLabPushPlanMessagesSensor(WaitingSensor[PlanMessagesWatch]):
     """Wait until each push plan has message ids fired in a date range (the site zone's days).
 
-    The seed's date rules (``yyyy-MM-dd``, end not before start, at most 31 days apart) are
+    The documented date rules (``yyyy-MM-dd``, end not before start, at most 31 days apart) are
     checked before the wait; "within the service's last 30 days" is the service's to judge.
     Looks begin at the range's first day and back off up to ``poke_interval``; when the range's
     last day and ``grace`` have passed with a plan still short, the sensor fails at once.

@@ -1,7 +1,8 @@
 """The sensor for PAI User Engagement: until one sending of a reach plan has completed (roa).
 
-The gateway style (the seed's contract) has no read endpoint, so there is nothing to wait on:
-the sensor says so plainly before it waits. The hook is imported when a task runs.
+The gateway style (the documented CreateSchedule contract) has no read endpoint, so there is
+nothing to wait on: the sensor says so plainly before it waits. The hook is imported when a task
+runs.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class PaiScheduleSensor(WaitingSensor[PaiScheduleWatch]):
         if hook.api_style != "roa":
             raise AirflowFailException(
                 f"PaiScheduleSensor needs api_style 'roa' on connection {hook.conn_id!r}: the gateway "
-                "style (the seed's contract) has no endpoint to read a plan's state, so there is "
+                "style (Bearer key, CreateSchedule only) has no endpoint to read a plan's state, so there is "
                 "nothing to wait on"
             )
         try:

@@ -44,8 +44,8 @@ EPOCH_MILLIS_FROM = 10**11
 """Epoch numbers (PAI EndTime, EngageLab ``ts``) this large or larger are milliseconds, smaller
 ones seconds.
 
-10**11 seconds is the year 5138 and 10**11 milliseconds is March 1973, so no date a plan or a
-push can carry falls on the wrong side.
+``10**11`` seconds is the year 5138 and ``10**11`` milliseconds is March 1973, so no date a plan
+or a push can carry falls on the wrong side.
 """
 
 _DATETIME_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")

@@ -40,7 +40,7 @@ _PAI_FIXED_STEPS = {
 def pai_repeat_count(repeat_cycle_unit: int | None, repeat_times: int | None) -> int | None:
     """How many sendings follow the first one; ``None`` means no end.
 
-    The seed's reading, kept here alone: RepeatTimes -1 (the default) repeats without end, 0
+    The documented reading, kept here alone: RepeatTimes -1 (the default) repeats without end, 0
     sends once, N sends the first time and then N repeats (N + 1 sendings). RepeatCycleUnit 0
     (the default) never repeats, whatever RepeatTimes says.
     """
@@ -66,7 +66,7 @@ def pai_occurrences(
     plus ``k * RepeatCycle`` units, counted from the first instant, so month steps clamp to a
     short month's last day the way pendulum's ``add(months=)`` does and return to the 31st
     afterwards. EndTime, when given, bounds every reading of RepeatTimes (a bare date includes
-    its whole day). Missing unit and times take the seed's defaults, 0 and -1.
+    its whole day). Missing unit and times take the documented defaults, 0 and -1.
     """
     first = _pai_first(execute_time, now)
     unit = PAI_NEVER if repeat_cycle_unit is None else repeat_cycle_unit

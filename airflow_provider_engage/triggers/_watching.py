@@ -83,16 +83,29 @@ class FeedsTrigger(BaseEventTrigger):
 
     stream_name: ClassVar[str]
 
-    def __init__(self, *, conn_id: str, poke_interval: float = 60.0, grace: float = 600.0) -> None:
+    def __init__(
+        self,
+        *,
+        conn_id: str,
+        poke_interval: float = 60.0,
+        grace: float = 600.0,
+        clock_sync_interval: float | None = None,
+    ) -> None:
         airflow_3_only(type(self).__name__)
         super().__init__()  # type: ignore[no-untyped-call]
         self.conn_id = conn_id
         self.poke_interval = poke_interval
         self.grace = grace
+        self.clock_sync_interval = clock_sync_interval
         self._hook: EngageAsyncHook | None = None
 
     def _kwargs(self) -> dict[str, Any]:
-        return {"conn_id": self.conn_id, "poke_interval": self.poke_interval, "grace": self.grace}
+        return {
+            "conn_id": self.conn_id,
+            "poke_interval": self.poke_interval,
+            "grace": self.grace,
+            "clock_sync_interval": self.clock_sync_interval,
+        }
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         cls = type(self)
@@ -116,10 +129,10 @@ class FeedsTrigger(BaseEventTrigger):
         feeds = await self._start(hook, store)
         while True:
             planned = [(feed.next_look(hook.service_clock.now()), feed) for feed in feeds]
-            soonest = _soonest([look for look, _ in planned], hook.service_clock.now())
-            await _base.sleep_until(_local(soonest, hook.service_clock), hook.service_clock)
+            wake, syncing = _wake([look for look, _ in planned], hook.service_clock, self.clock_sync_interval)
+            await _base.sleep_until(_local(wake, hook.service_clock), hook.service_clock)
             for look, feed in planned:
-                if look is None or look > soonest:  # due by the instant slept to
+                if look is None or (look > wake and not syncing):  # due by the instant slept to
                     continue
                 answers = await self._fetch(hook, feed.calls(hook.service_clock.now()))
                 events = self._take(feed, answers, hook.service_clock.now())
@@ -176,7 +189,7 @@ class FeedsTrigger(BaseEventTrigger):
         poller = _Poller.of(("airflow_provider_engage", cls.stream_name, kwargs["conn_id"]))
         hook = cls(**kwargs)._new_hook()
         try:
-            async for result in poller.poll(hook):
+            async for result in poller.poll(hook, kwargs.get("clock_sync_interval")):
                 yield result
         finally:
             await hook.close()
@@ -204,9 +217,20 @@ class FeedsTrigger(BaseEventTrigger):
             poller.forget(self)
 
 
-def _soonest(looks: list[dt.datetime | None], now: dt.datetime) -> dt.datetime:
+def _wake(
+    looks: list[dt.datetime | None], clock: ServiceClock, clock_sync_interval: float | None
+) -> tuple[dt.datetime, bool]:
+    """The service instant to sleep to: the soonest look; or sooner, to re-read a service clock
+    that disagrees with this machine's (an emulator's moved by hand), when told to. True when it
+    is the re-read: every planned look is then made, early, for the answers' clock."""
+    now = clock.now()
     planned = [look for look in looks if look is not None]
-    return min(planned) if planned else now + dt.timedelta(seconds=LONGEST_NAP)
+    soonest = min(planned) if planned else now + dt.timedelta(seconds=LONGEST_NAP)
+    if clock_sync_interval and not clock.agrees and planned:
+        sync_at = now + dt.timedelta(seconds=clock_sync_interval)
+        if sync_at < soonest:
+            return sync_at, True
+    return soonest, False
 
 
 def _local(service_instant: dt.datetime, clock: ServiceClock) -> dt.datetime:
@@ -241,11 +265,13 @@ class _Poller:
     target: dt.datetime | None = None  # the instant the poll sleeps to
     clock_offset: float = 0.0  # the service's clock, as the watchers last saw it
 
-    _all: ClassVar[dict[Hashable, _Poller]] = {}
+    _all: ClassVar[dict[tuple[int, Hashable], _Poller]] = {}
 
     @classmethod
     def of(cls, key: Hashable) -> _Poller:
-        return cls._all.setdefault(key, cls())
+        """The poll of ``key`` in the running event loop (a triggerer has one; its event and
+        sleeps belong to that loop)."""
+        return cls._all.setdefault((id(asyncio.get_running_loop()), key), cls())
 
     def want(self, watcher: object, feeds: list[Feed], clock: ServiceClock) -> dict[str, str]:
         """Ask for what ``watcher``'s feeds want next (a look at a service instant, by its calls);
@@ -275,17 +301,18 @@ class _Poller:
                     merged[key] = (due, calls)
         return merged
 
-    async def poll(self, hook: Any) -> AsyncIterator[dict[str, Any]]:
+    async def poll(self, hook: Any, clock_sync_interval: float | None) -> AsyncIterator[dict[str, Any]]:
         await hook.load_connection()
         clock: ServiceClock = hook.service_clock
         while True:
             merged = self._merged()
-            self.target = min((due for due, _ in merged.values()), default=None)
+            self.target = None
             self.earlier.clear()
-            if self.target is None:
+            if not merged:
                 await self.earlier.wait()
                 continue
             clock.offset = self.clock_offset
+            self.target, syncing = _wake([due for due, _ in merged.values()], clock, clock_sync_interval)
             sleeper = asyncio.ensure_future(_base.sleep_until(clock.local_time(self.target), clock))
             woken = asyncio.ensure_future(self.earlier.wait())
             done, _ = await asyncio.wait({sleeper, woken}, return_when=asyncio.FIRST_COMPLETED)
@@ -294,7 +321,7 @@ class _Poller:
                 continue
             woken.cancel()
             for key, (due, calls) in merged.items():
-                if due <= self.target:
+                if due <= self.target or syncing:
                     for looks in self.wanted.values():
                         looks.pop(key, None)
                     result = await _shared_look(hook, key, calls)

@@ -64,6 +64,9 @@ class EngageLabMessagesEventTrigger(FeedsTrigger):
     :param poke_interval: the longest pause between looks once a firing is due.
     :param plan_poke_interval: the pause between looks for push plans' new ids.
     :param grace: seconds after an occurrence's last instant in which its ids may still arrive.
+    :param clock_sync_interval: between answers the service's clock is taken to run with this
+        machine's; when the two disagree (an emulator's clock moved by hand), look at least this
+        often to notice a move. Off by default: a real service's clock agrees, so it costs nothing.
     """
 
     stream_name = "engagelab"
@@ -77,8 +80,11 @@ class EngageLabMessagesEventTrigger(FeedsTrigger):
         poke_interval: float = 60.0,
         plan_poke_interval: float = 900.0,
         grace: float = 600.0,
+        clock_sync_interval: float | None = None,
     ) -> None:
-        super().__init__(conn_id=conn_id, poke_interval=poke_interval, grace=grace)
+        super().__init__(
+            conn_id=conn_id, poke_interval=poke_interval, grace=grace, clock_sync_interval=clock_sync_interval
+        )
         if not schedule_ids and not plan_ids:
             raise ValueError("give schedule_ids, plan_ids or both: there is nothing to watch")
         self.schedule_ids = sorted(schedule_ids)

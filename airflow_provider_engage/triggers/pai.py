@@ -41,6 +41,8 @@ class PaiMessagesEventTrigger(FeedsTrigger):
     :param conn_id: the ``pai_engagement`` connection (roa style).
     :param poke_interval: the longest pause between looks once a sending is due.
     :param grace: seconds after a sending in which it may still complete.
+    :param clock_sync_interval: as for ``EngageLabMessagesEventTrigger``: look at least this often
+        while the service's clock disagrees with this machine's (an emulator's moved by hand).
     """
 
     stream_name = "pai"
@@ -52,8 +54,11 @@ class PaiMessagesEventTrigger(FeedsTrigger):
         conn_id: str = "pai_engagement_default",
         poke_interval: float = 60.0,
         grace: float = 600.0,
+        clock_sync_interval: float | None = None,
     ) -> None:
-        super().__init__(conn_id=conn_id, poke_interval=poke_interval, grace=grace)
+        super().__init__(
+            conn_id=conn_id, poke_interval=poke_interval, grace=grace, clock_sync_interval=clock_sync_interval
+        )
         if not schedule_ids:
             raise ValueError("give schedule_ids: there is nothing to watch")
         self.schedule_ids = sorted(schedule_ids)

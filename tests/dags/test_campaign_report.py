@@ -16,6 +16,7 @@ from airflow import __version__ as airflow_version
 
 from airflow_provider_engage.testing import EngageEmulator
 from tests.dags.conftest import EXAMPLES
+from tests.unit.sensors.conftest import SimulatedTime, simulate_trigger_naps
 
 AIRFLOW_3 = airflow_version.startswith("3.")
 REPORT = EXAMPLES / "campaign_report.py"
@@ -76,7 +77,6 @@ if AIRFLOW_3:
         engage_emulator: EngageEmulator, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         from airflow_provider_engage.hooks.engagelab import EngageLabHook
-        from airflow_provider_engage.triggers import _base as trigger_base
         from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
 
         control = engage_emulator
@@ -90,12 +90,7 @@ if AIRFLOW_3:
         }
         schedule_id = str(EngageLabHook().create_schedule(body)["schedule_id"])
 
-        async def nap_until(moment: dt.datetime, clock: Any) -> None:
-            left = (moment - clock.local_now()).total_seconds()
-            if left > 0:
-                await asyncio.to_thread(control.advance, left)
-
-        monkeypatch.setattr(trigger_base, "sleep_until", nap_until)
+        simulate_trigger_naps(SimulatedTime(control), monkeypatch)
 
         async def first_event() -> dict[str, Any]:
             trigger = EngageLabMessagesEventTrigger(schedule_ids=[schedule_id])

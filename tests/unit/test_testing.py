@@ -2,68 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
 
-USER_DAG = '''
-"""A user's campaign: tomorrow 09:00 in Shanghai, waited for, then its message ids kept."""
-import pendulum
-from airflow.providers.common.compat.sdk import dag, task
-
-from airflow_provider_engage.operators.engagelab import EngageLabCreateScheduleOperator
-from airflow_provider_engage.sensors.engagelab import EngageLabScheduleFiredSensor
+TESTING_DOC = Path(__file__).parents[2] / "docs" / "testing.md"
 
 
-@dag(schedule="@daily", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False)
-def user_campaign():
-    push = EngageLabCreateScheduleOperator(
-        task_id="push",
-        name="Tomorrow_nine",
-        send_at="{{ data_interval_end.add(days=1, hours=1) }}",
-        push={"to": "all", "body": {"platform": "all", "notification": {"alert": "Hi"}}},
-    )
-    EngageLabScheduleFiredSensor(task_id="fired", schedule_id=push.output, deferrable=True, timeout=600)
-
-
-user_campaign()
-'''
-
-USER_TEST = """
-import pendulum
-
-from airflow_provider_engage.hooks.engagelab import EngageLabHook
-
-
-def test_the_campaign_schedules_tomorrow_nine_and_waits_for_it(engage_emulator, airflow_dags_test):
-    today = pendulum.datetime(2026, 12, 1, tz="UTC")
-    send_at = today.add(days=1, hours=1)  # 09:00 tomorrow in Shanghai
-    engage_emulator.set_clock(send_at.subtract(seconds=30), frozen=False)  # runs with real time
-
-    result = airflow_dags_test("user_campaign", dags_folder="dags", logical_date="2026-12-01")
-
-    assert result.succeeded, result.log[-3000:]
-    assert engage_emulator.state()["engagelab"]["messages"] == 1  # it fired, and the sensor saw it
-    engage_emulator.set_clock(send_at.subtract(seconds=30))  # as scheduled, before it fired
-    (schedule,) = EngageLabHook().iter_schedules()  # the connection points at the emulator
-    assert schedule["trigger"]["single"]["time"] == "2026-12-02 09:00:00"
-
-
-def test_faults_are_one_call_away(engage_emulator):
-    engage_emulator.faults([{"kind": "status", "status": 503, "code": 28203, "next": 1}])
-    assert len(EngageLabHook().list_schedules()["schedules"]) == 0  # retried through the 503
-    assert engage_emulator.state()["faults"]["injected"] == {"status": 1}
-"""
+def documented_example() -> tuple[str, str]:
+    """The user's DAG and its test, as docs/testing.md shows them (the page is the test)."""
+    blocks = re.findall(r"```python\n(.*?)```", TESTING_DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
+    (dag_file,) = [block for block in blocks if "@dag" in block]
+    (test_file,) = [block for block in blocks if "airflow_dags_test" in block and "def test_" in block]
+    return dag_file, test_file
 
 
 def test_a_users_dag_test_runs_against_the_emulator_with_the_kit(pytester: pytest.Pytester) -> None:
+    dag_file, test_file = documented_example()
     pytester.mkdir("dags")
-    (pytester.path / "dags" / "user_campaign.py").write_text(textwrap.dedent(USER_DAG))
-    pytester.makepyfile(test_user_campaign=USER_TEST)
+    (pytester.path / "dags" / "user_campaign.py").write_text(dag_file)
+    pytester.makepyfile(test_user_campaign=test_file)
 
     outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", timeout=600)
 

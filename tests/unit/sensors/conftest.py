@@ -65,24 +65,40 @@ class SimulatedTime:
     when_waiting: list[Any] = field(default_factory=list)  # called at the first sleep: trouble starts
 
     def sleep(self, seconds: float) -> None:
-        if not self.slept:
-            for start_trouble in self.when_waiting:
-                start_trouble()
+        self._trouble_starts()
         self.slept.append(seconds)
         if seconds > 0:
             self.control.advance(seconds)
+
+    def sleep_to(self, service_instant: dt.datetime) -> None:
+        """A trigger's nap: to the service instant it sleeps to, however long the look before took
+        in real time (the frozen emulator did not move meanwhile; the trigger's estimate did)."""
+        self._trouble_starts()
+        before = dt.datetime.fromisoformat(self.control.clock()["now"])
+        self.slept.append(max(0.0, (service_instant - before).total_seconds()))
+        self.control.advance_to(service_instant)
+
+    def _trouble_starts(self) -> None:
+        if not self.slept:
+            for start_trouble in self.when_waiting:
+                start_trouble()
+
+
+def simulate_trigger_naps(clock: SimulatedTime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Triggers' sleeps move the emulator's clock instead (``sleep_until`` is where they all sleep)."""
+
+    async def nap_until(moment: dt.datetime, service_clock: Any) -> None:
+        service_instant = moment + dt.timedelta(seconds=service_clock.offset)
+        await asyncio.to_thread(clock.sleep_to, service_instant)
+
+    monkeypatch.setattr(trigger_base, "sleep_until", nap_until)
 
 
 @pytest.fixture
 def simulated(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
     clock = SimulatedTime(emulator)
     monkeypatch.setattr(sensor_base.WaitingSensor, "_sleep", lambda self, seconds: clock.sleep(seconds))
-
-    async def nap_until(moment: dt.datetime, service_clock: Any) -> None:
-        left = (moment - service_clock.local_now()).total_seconds()
-        await asyncio.to_thread(clock.sleep, max(0.0, left))
-
-    monkeypatch.setattr(trigger_base, "sleep_until", nap_until)
+    simulate_trigger_naps(clock, monkeypatch)
     return clock
 
 

@@ -6,6 +6,7 @@ Run against the emulator over real HTTP on the simulated clock (see tests/unit/s
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from airflow import __version__ as airflow_version
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
+from airflow_provider_engage.triggers import _base as trigger_base
 from tests.helpers import service_requests
 from tests.unit.sensors.conftest import SimulatedTime
 
@@ -30,6 +32,10 @@ WEEKLY = {
         "zone_type": 1,
     }
 }
+
+
+FIRST_FIRING = dt.datetime(2030, 1, 2, 1, tzinfo=dt.UTC)  # WEEKLY's first: Wednesday 09:00 in Shanghai
+AFTER_TWO_FIRINGS = dt.datetime(2030, 1, 10, tzinfo=dt.UTC)
 
 
 def create(trigger: dict[str, Any], *, name: str = "watched", push: dict[str, Any] | None = None) -> str:
@@ -177,6 +183,48 @@ def test_a_trigger_rebuilt_after_a_firing_does_not_announce_it_again_nor_miss_th
     assert store.values[f"schedule:{schedule_id}"]["announced"] == "2030-01-16 09:00:00"
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["own poll", "shared poll"])
+def test_a_clock_moved_by_hand_is_noticed_by_a_watcher_told_to_sync(
+    emulator: EmulatorControl, shared: bool
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    # No simulated sleeps: the emulator's clock runs with real time, years from this machine's.
+    schedule_id = create(WEEKLY)
+    emulator.set_clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC), frozen=False)  # a day before it fires
+    watcher = EngageLabMessagesEventTrigger(schedule_ids=[schedule_id], clock_sync_interval=1)
+
+    async def first_event() -> dict[str, Any]:
+        stream = _shared_stream_of(watcher) if shared else watcher.run()
+        waiting = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(2)  # watching: by its clock the firing is a day away
+        assert not waiting.done()
+        await asyncio.to_thread(emulator.set_clock, FIRST_FIRING - dt.timedelta(seconds=1), frozen=False)
+        event = await asyncio.wait_for(waiting, 30)
+        await stream.aclose()
+        await watcher.cleanup()
+        return dict(event.payload)
+
+    event = asyncio.run(first_event())
+
+    assert event["occurrence"]["wall_time"] == "2030-01-02 09:00:00"
+    assert len(event["msg_ids"]) == 1
+
+
+def _shared_stream_of(watcher: Any) -> Any:
+    """``watcher``'s events through the shared poll, as Airflow's triggerer runs a lone member."""
+
+    async def events() -> Any:
+        raw = type(watcher).open_shared_stream(watcher.serialize()[1])
+        try:
+            async for event in watcher.filter_shared_stream(raw):
+                yield event
+        finally:
+            await raw.aclose()
+
+    return events()
+
+
 def test_kwargs_stay_the_same_across_parses_so_the_watcher_is_never_recreated_for_nothing(
     emulator: EmulatorControl,
 ) -> None:
@@ -194,7 +242,7 @@ def test_kwargs_stay_the_same_across_parses_so_the_watcher_is_never_recreated_fo
 
 
 def test_watchers_of_one_connection_share_one_poll(
-    emulator: EmulatorControl, simulated: SimulatedTime
+    emulator: EmulatorControl, simulated: SimulatedTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
 
@@ -203,6 +251,14 @@ def test_watchers_of_one_connection_share_one_poll(
     second = EngageLabMessagesEventTrigger(schedule_ids=[shared, own])
     assert first.shared_stream_key() == second.shared_stream_key()
     before = emulator.state()["requests"].get("GET /v4/schedules/{schedule_id}/msg-ids", {})
+    simulated_nap = trigger_base.sleep_until
+
+    async def two_firings_only(moment: dt.datetime, clock: Any) -> None:
+        if moment + dt.timedelta(seconds=clock.offset) > AFTER_TWO_FIRINGS:
+            await asyncio.Event().wait()  # the third is never reached: the count below is exact
+        await simulated_nap(moment, clock)
+
+    monkeypatch.setattr(trigger_base, "sleep_until", two_firings_only)
 
     async def both() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         queues: list[asyncio.Queue[Any]] = [asyncio.Queue(), asyncio.Queue()]
