@@ -55,7 +55,11 @@ def importtime_lines(module: str) -> list[tuple[int, int, str]]:
         check=True,
         timeout=120,
     )
-    lines = done.stderr.split(MARK, 1)[1].splitlines()
+    return parsed(done.stderr.split(MARK, 1)[1].splitlines())
+
+
+def parsed(lines: list[str]) -> list[tuple[int, int, str]]:
+    """``-X importtime`` lines as ``(cumulative µs, depth, name)``; its header and other output skipped."""
     found = []
     for line in lines:
         if not line.startswith("import time:") or "|" not in line or "cumulative" in line:
@@ -131,7 +135,7 @@ def main() -> None:
     figures = headline(details)
     print()
     for figure in figures:
-        print(f"  {figure.name.split()[1]}: {figure.value:.0f} ms, {figure.verdict()}")
+        print(f"  {figure.name}: {figure.value:.0f} ms, {figure.verdict()}")
     if args.json:
         write_json(args.json, "import_cost", COMMAND, figures, details)
 

@@ -34,7 +34,8 @@ asyncio.run(_async._import_aiohttp())
 asyncio.run(_async._import_aiohttp())  # loaded once: the second finds it
 print(json.dumps({"in_main_thread": importing_threads, "loaded": "aiohttp" in sys.modules}))
 """
-    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, timeout=120
+    )
 
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"in_main_thread": [False], "loaded": True}
-
