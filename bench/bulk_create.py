@@ -28,7 +28,7 @@ from engagelab.schedule import SchedulePushParam, ScheduleTrigger, TriggerSingle
 from airflow_provider_engage.emulator import EmulatorConfig, emulator_process
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.operators.engagelab import EngageLabCreateSchedulesOperator
-from bench.figures import Figure, Goal, write_json
+from bench.figures import Figure, Goal, report
 
 COMMAND = ".venv/bin/python -m bench.bulk_create"
 SERVICE_QPS = 500.0
@@ -150,14 +150,10 @@ def main() -> None:
     for label, row in rows:
         counts = f"{row['schedules']:>9} {row['posts']:>6}"
         print(f"{label:<44} {counts} {row['wall_s']:>8.2f} {row['created_per_s']:>10.1f}")
-    figures = headline(details)
     print(
         f"floor (the rate limit) for {args.count}: {floor:.2f} s; runs: {details['operator']['runs_wall_s']}"
     )
-    for figure in figures:
-        print(f"{figure.name}: {figure.verdict()}")
-    if args.json:
-        write_json(args.json, "bulk_create", COMMAND, figures, details)
+    report(args.json, "bulk_create", COMMAND, headline(details), details)
 
 
 if __name__ == "__main__":

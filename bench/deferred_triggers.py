@@ -26,7 +26,7 @@ from typing import Any
 
 from airflow_provider_engage.emulator import EmulatorConfig, emulator_process
 from airflow_provider_engage.emulator.client import EmulatorControl
-from bench.figures import Figure, Goal, write_json
+from bench.figures import Figure, Goal, report
 
 COMMAND = ".venv/bin/python -m bench.deferred_triggers"
 PUSH = {"to": "all", "body": {"platform": "all", "notification": {"alert": "same second"}}}
@@ -174,12 +174,9 @@ def main() -> None:
         )
     figures["throttled_looks_429"] = throttled
     print(f"{figures['triggers']} deferred triggers in one event loop, all firing in the same second\n")
-    for figure in headline(figures):
-        print(f"  {figure.name:<40} {figure.verdict()}")
-    print(f"  {'first report after the firing':<40} {figures['first_report_after_firing_s']} s")
-    print(f"  {'looks throttled (429) and retried':<40} {throttled}")
-    if args.json:
-        write_json(args.json, "deferred_triggers", COMMAND, headline(figures), figures)
+    print(f"  first report after the firing: {figures['first_report_after_firing_s']} s")
+    print(f"  looks throttled (429) and retried: {throttled}")
+    report(args.json, "deferred_triggers", COMMAND, headline(figures), figures)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Figure", "Goal", "interleaved_medians", "write_json"]
+__all__ = ["Figure", "Goal", "interleaved_medians", "report", "write_json"]
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -121,3 +121,14 @@ def write_json(
         "details": details,
     }
     Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def report(
+    json_path: str | None, benchmark: str, command: str, figures: list[Figure], details: Mapping[str, Any]
+) -> None:
+    """How a benchmark ends: each figure's verdict printed, and the ``--json`` file when asked for."""
+    print()
+    for figure in figures:
+        print(f"  {figure.name}: {figure.verdict()}")
+    if json_path:
+        write_json(json_path, benchmark, command, figures, details)

@@ -26,7 +26,7 @@ import pendulum
 
 from airflow_provider_engage.emulator import EmulatorConfig, emulator_process
 from airflow_provider_engage.emulator.client import EmulatorControl
-from bench.figures import Figure, Goal, interleaved_medians, write_json
+from bench.figures import Figure, Goal, interleaved_medians, report
 
 COMMAND = ".venv/bin/python -m bench.hook_overhead"
 APP_KEY, MASTER_SECRET = "demo-app-key", "demo-master-secret"
@@ -199,11 +199,7 @@ def main() -> None:
     for call, measured in details.items():
         for name, row in measured.items():
             print(f"  {call + ', ' + name:<38} {row['wall_us']:>9.0f} {row['cpu_us']:>8.0f}")
-    print()
-    for figure in figures:
-        print(f"  {figure.name}: {figure.verdict()}")
-    if args.json:
-        write_json(args.json, "hook_overhead", COMMAND, figures, details)
+    report(args.json, "hook_overhead", COMMAND, figures, details)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import subprocess
 import sys
 from typing import Any
 
-from bench.figures import Figure, Goal, write_json
+from bench.figures import Figure, Goal, report
 
 COMMAND = ".venv/bin/python -m bench.import_cost"
 BASELINE = "airflow.sdk"
@@ -132,12 +132,7 @@ def main() -> None:
     print(f"  {'module':<48} {'added ms':>9}   heavy libraries it loads")
     for module, row in details.items():
         print(f"  {module:<48} {row['added_ms']:>9.1f}   {', '.join(row['heavy_libraries']) or '-'}")
-    figures = headline(details)
-    print()
-    for figure in figures:
-        print(f"  {figure.name}: {figure.value:.0f} ms, {figure.verdict()}")
-    if args.json:
-        write_json(args.json, "import_cost", COMMAND, figures, details)
+    report(args.json, "import_cost", COMMAND, headline(details), details)
 
 
 if __name__ == "__main__":

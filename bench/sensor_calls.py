@@ -26,7 +26,7 @@ from typing import Any
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
-from bench.figures import Figure, Goal, write_json
+from bench.figures import Figure, Goal, report
 
 COMMAND = ".venv/bin/python -m bench.sensor_calls"
 PEER = "HttpSensor, poke_interval 60"
@@ -216,8 +216,7 @@ def main() -> None:
     took = time.monotonic() - started
     goals = f"at most {CALLS_GOAL.target:g} calls for each wait, detection within one poke interval"
     print(f"\n  (goal: {goals}; ran {took:.0f} s)")
-    if args.json:
-        write_json(args.json, "sensor_calls", COMMAND, headline(details), details)
+    report(args.json, "sensor_calls", COMMAND, headline(details), details)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from typing import Any
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
-from bench.figures import Figure, Goal, write_json
+from bench.figures import Figure, Goal, report
 from bench.sensor_calls import calls, napping, sleeps_move
 
 COMMAND = ".venv/bin/python -m bench.watcher_calls"
@@ -164,8 +164,7 @@ def main() -> None:
         print(f"  {name:<20} {row['calls']:>6} {row['firings']:>8} {row['delay_s']:>29.0f}")
     ratio = peer["calls"] / max(ours["calls"], 1)
     print(f"\n  the watcher made {ratio:.0f}x fewer calls (ran {time.monotonic() - started:.0f} s)")
-    if args.json:
-        write_json(args.json, "watcher_calls", COMMAND, headline(figures), figures)
+    report(args.json, "watcher_calls", COMMAND, headline(figures), figures)
 
 
 if __name__ == "__main__":
