@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from bench.figures import ratio_text
 from docsgen.figures import FIGURES_DIR, FIRED, QUIET, _pyplot, _svg
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results.json"
@@ -70,22 +71,13 @@ def _goal(figure: Mapping[str, Any]) -> str:
     return f"{text.rstrip()}: {met}"
 
 
-def _ratio(ratio: float | None) -> str:
-    """``1.08x``; a small one as a fraction, ``1/3,361``, which two decimals would show as 0.00x."""
-    if ratio is None:
-        return ""
-    if 0 < ratio < 0.1:
-        return f"1/{1 / ratio:,.0f}"
-    return f"{ratio:.2f}x"
-
-
 def figures_table(document: Mapping[str, Any]) -> str:
     """One benchmark's figures, its goal and the peer beside each, and how to measure them again."""
     if "failed" in document:
         return f"*The last `make bench` could not measure this ({document['failed']}).*\n"
     lines = ["| figure | measured | goal | peer | peer's figure | ratio |", "|---|---|---|---|---|---|"]
     for figure in document["figures"]:
-        ratio = _ratio(figure.get("ratio"))
+        ratio = "" if figure.get("ratio") is None else ratio_text(figure["ratio"])
         peer = figure.get("peer") or ""
         peers_figure = _with_unit(figure.get("peer_value"), figure["unit"]) if peer else ""
         lines.append(
