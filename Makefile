@@ -1,7 +1,8 @@
 # The two commands: `make demo` and `make test`. Both create .venv when it is missing and
 # install the project with the pinned constraints, so a fresh clone needs only Python 3.11 and make.
-# `make test` also builds the user guide (`make docs`) and runs the whole suite once more under
-# Airflow 2.11 (.venv-airflow2), the oldest Airflow the provider supports.
+# `make test` also builds the user guide (`make docs`), runs the whole suite once more under
+# Airflow 2.11 (.venv-airflow2), the oldest Airflow the provider supports, then the real
+# deployments (`make e2e`, docs/deployments.md). Each part prints what it took ("[time] ...").
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,12 +11,14 @@ INSTALLED := $(VENV)/.installed
 VENV2 := .venv-airflow2
 CONSTRAINTS2 := constraints/constraints-3.11-airflow-2.11.txt
 INSTALLED2 := $(VENV2)/.installed
+INSTALLED_E2E := $(VENV)/.installed-e2e
 PIP_FLAGS := --disable-pip-version-check --no-input -q
 EXTRAS := dev,emulator,docs
 EXTRAS2 := dev,emulator
+EXTRAS_E2E := $(EXTRAS),e2e
 SITE := site
 
-.PHONY: demo test lint types docs bench unit unit-airflow2 install constraints clean
+.PHONY: demo test lint types docs bench unit unit-airflow2 e2e e2e-system install constraints clean
 
 $(INSTALLED): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +28,12 @@ $(INSTALLED): pyproject.toml $(CONSTRAINTS)
 $(INSTALLED2): pyproject.toml $(CONSTRAINTS2)
 	test -x $(VENV2)/bin/python || $(PYTHON) -m venv $(VENV2)
 	$(VENV2)/bin/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS2) 'apache-airflow==2.11.2' -e '.[$(EXTRAS2)]'
+	touch $@
+
+# The deployments' Python packages (the e2e extra, pinned like the rest) go into .venv too.
+$(INSTALLED_E2E): $(INSTALLED)
+	@s=$$(date +%s); $(BIN)/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[$(EXTRAS_E2E)]' \
+	  && echo "[time] e2e Python packages: $$(( $$(date +%s) - s )) s"
 	touch $@
 
 install: $(INSTALLED)
@@ -54,16 +63,28 @@ bench: $(INSTALLED)
 
 # pytest exits 5 when it collected nothing; that is a failure here like any other non-zero code.
 unit: $(INSTALLED)
-	$(BIN)/python -m pytest
+	@s=$$(date +%s); $(BIN)/python -m pytest; rc=$$?; \
+	  echo "[time] unit (Airflow 3.3): $$(( $$(date +%s) - s )) s"; exit $$rc
 
 unit-airflow2: $(INSTALLED2)
-	$(VENV2)/bin/python -m pytest -p no:cacheprovider -W ignore::DeprecationWarning
+	@s=$$(date +%s); $(VENV2)/bin/python -m pytest -p no:cacheprovider -W ignore::DeprecationWarning; rc=$$?; \
+	  echo "[time] unit (Airflow 2.11): $$(( $$(date +%s) - s )) s"; exit $$rc
 
-test: lint types docs unit unit-airflow2
+# Debian packages (Redis, Chromium, ChromeDriver), with apt-get where missing.
+e2e-system:
+	bash tests/e2e/install-system.sh
 
-# Re-resolve the pins from scratch (needs the package registry).
+# The real deployments, each in a network namespace of its own (docs/deployments.md).
+e2e: $(INSTALLED_E2E) e2e-system
+	@s=$$(date +%s); $(BIN)/python -m tests.e2e.run; rc=$$?; \
+	  echo "[time] e2e deployments: $$(( $$(date +%s) - s )) s"; exit $$rc
+
+test: lint types docs unit unit-airflow2 e2e
+
+# Re-resolve the pins from scratch (needs the package registry). The 3.3 pins include the e2e
+# extra (the deployments run on 3.3 only).
 constraints:
-	$(call resolve,apache-airflow==3.3.2,$(CONSTRAINTS),/tmp/engage-constraints-venv,$(EXTRAS))
+	$(call resolve,apache-airflow==3.3.2,$(CONSTRAINTS),/tmp/engage-constraints-venv,$(EXTRAS_E2E))
 	$(call resolve,apache-airflow==2.11.2,$(CONSTRAINTS2),/tmp/engage-constraints-venv2,$(EXTRAS2))
 
 define resolve

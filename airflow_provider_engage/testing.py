@@ -57,11 +57,17 @@ class EngageEmulator(EmulatorControl):
 
     @contextlib.contextmanager
     def hold_clock(
-        self, instant: datetime, *, until: Callable[[dict[str, Any]], bool], poll_interval: float = 0.2
+        self,
+        instant: datetime,
+        *,
+        until: Callable[[dict[str, Any]], bool],
+        poll_interval: float = 0.2,
+        release_at: datetime | None = None,
     ) -> Iterator[None]:
         """Keep the clock frozen at ``instant`` until ``until(state())`` holds, then let it run with
         real time from there: a DAG run takes what it takes to start, and what it schedules for
-        just after ``instant`` is still ahead when it is created."""
+        just after ``instant`` is still ahead when it is created. With ``release_at`` the clock
+        jumps there instead when released (hours passing while a deferred sensor sleeps)."""
         self.set_clock(instant, frozen=True)
         stop, failures = threading.Event(), []
 
@@ -70,7 +76,7 @@ class EngageEmulator(EmulatorControl):
             try:
                 while not stop.wait(poll_interval):
                     if until(watcher.state()):
-                        watcher.set_clock(instant, frozen=False)
+                        watcher.set_clock(release_at or instant, frozen=False)
                         return
             except Exception as err:
                 failures.append(err)
@@ -150,9 +156,12 @@ class DagsTest:
         dags_folder: Path | str,
         logical_date: str | None = None,
         env: Mapping[str, str] | None = None,
+        conf: Mapping[str, object] | None = None,
         timeout: float = DAGS_TEST_TIMEOUT,
     ) -> DagTestResult:
         command = [self.airflow, "dags", "test", dag_id, *([logical_date] if logical_date else [])]
+        if conf is not None:  # the run's conf: what a DAG's params take, as a trigger's form gives them
+            command += ["--conf", json.dumps(conf)]
         done = subprocess.run(  # noqa: S603 (the venv's own airflow, the test's arguments)
             command,
             env=self.env(Path(dags_folder), env),

@@ -10,11 +10,16 @@ Every run:
 5. schedules a daily digest at 12:30 site time for the next two weeks (a periodical);
 6. creates a PAI User Engagement SMS plan for tomorrow 10:00 UTC+8, repeated weekly three times;
 7. waits, in the triggerer (no worker slot), until the first segment's push has really gone out,
-   and hands its message ids to a task that reads their delivery statistics.
+   and hands its message ids to ``EngageLabMessageStatsOperator``, which writes their delivery
+   statistics (one row per message and channel) to
+   ``<engage_stats_dir>/engage_campaign/<ds>.jsonl`` for a warehouse load.
 
 Every create is safe to retry or run again: it re-attaches to what an earlier try created.
 It runs as it is against the offline emulator (`make demo`) or against the real services.
 Connections: `engagelab_default` (AppKey, Master Secret) and `pai_engagement_default`.
+``engage_stats_dir`` is an Airflow Variable (or the environment variable
+``AIRFLOW_VAR_ENGAGE_STATS_DIR``), read when the task runs; without it the file goes under
+``file:///tmp/engage_stats``.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from airflow.providers.common.compat.sdk import dag, task
 from airflow_provider_engage.operators.engagelab import (
     EngageLabCreateScheduleOperator,
     EngageLabCreateSchedulesOperator,
+    EngageLabMessageStatsOperator,
     EngageLabUpsertPushPlanOperator,
 )
 from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator
 from airflow_provider_engage.sensors.engagelab import EngageLabScheduleFiredSensor
 
 PLAN_ID = "reengage_{{ ds_nodash }}"
+STATS_DIR = "{{ var.value.get('engage_stats_dir', 'file:///tmp/engage_stats') }}"
 # data_interval_end is a scheduled run's midnight UTC (08:00 in Shanghai); a day and an hour later
 # it is 09:00 tomorrow in Shanghai, which the operator turns into the site's wall clock. A run
 # triggered by hand on Airflow 3 ends its interval at the moment of triggering instead: see
@@ -101,17 +108,14 @@ def engage_campaign() -> None:
     )
     # --8<-- [end:schedule-fired-sensor]
 
-    @task
-    def delivery_statistics(records: list[dict[str, Any]]) -> dict[str, int]:
-        """Totals over the fired messages: what a warehouse load would start from."""
-        from airflow_provider_engage.hooks.engagelab import EngageLabHook
-
-        stats = EngageLabHook().get_message_stats([record["msg_id"] for record in records if record["ok"]])
-        keys = ("targets", "sent", "delivered", "impressions", "clicks")
-        return {key: sum(int(item.get(key, 0)) for item in stats.values()) for key in keys}
-
     segments >> first_push_out
-    delivery_statistics(first_push_out.output)
+    # --8<-- [start:message-stats]
+    EngageLabMessageStatsOperator(
+        task_id="delivery_statistics",
+        msg_ids=first_push_out.output,  # the firing's records: failed ones have no statistics
+        destination=STATS_DIR + "/engage_campaign/{{ ds }}.jsonl",
+    )
+    # --8<-- [end:message-stats]
     # --8<-- [start:create-schedule-device-time]
     device_local = EngageLabCreateScheduleOperator(
         task_id="evening_reminder",

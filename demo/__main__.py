@@ -4,7 +4,7 @@
    minute before tomorrow's 09:00 in Shanghai and running with real time;
 2. runs ``dags_examples/engage_campaign.py`` with ``airflow dags test`` (SQLite under ``.demo/``):
    it schedules the campaign, then its deferrable sensor waits for the first push to go out and
-   hands the message ids to a statistics task;
+   hands the message ids to a statistics task, which writes them under ``.demo/stats/``;
 3. prints how the wait went (when the push fired, when the sensor saw it, how many looks);
 4. prints every schedule created and when it fires, in UTC+8 and UTC;
 5. moves the emulator's clock two days on, so the rest fires, and prints the message ids
@@ -28,6 +28,7 @@ from airflow_provider_engage.emulator.client import EmulatorControl
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = ROOT / ".demo" / "airflow"
+STATS = ROOT / ".demo" / "stats"
 DAGS = ROOT / "dags_examples"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 DAG_ID = "engage_campaign"
@@ -41,6 +42,7 @@ def airflow_env(url: str) -> dict[str, str]:
             "AIRFLOW_HOME": str(HOME),
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW_VAR_ENGAGE_STATS_DIR": STATS.as_uri(),
             "AIRFLOW_CONN_ENGAGELAB_DEFAULT": (
                 f'{{"conn_type": "engagelab", "login": "demo-app-key", "password": "demo-master-secret", '
                 f'"host": "{url}"}}'
@@ -124,7 +126,11 @@ def report_the_wait(log: str, control: EmulatorControl) -> None:
         print(f"  sensor saw it at    {seen.in_timezone(UTC8).format(shown)} UTC+8 ({delay:.1f} s later)")
         print(f"  msg-ids reads in the whole wait: {looks} (one before deferring, then the looks once due)")
         print(f"  message ids handed on: {', '.join(record['msg_id'] for record in records)}")
-    print(f"  delivery statistics task returned: {xcom('delivery_statistics')}")
+    rows = xcom("delivery_statistics") or []
+    counts = ("targets", "sent", "delivered", "clicks")
+    totals = ", ".join(f"{key} {sum(row.get(key) or 0 for row in rows)}" for key in counts)
+    print(f"  delivery statistics: {len(rows)} rows by message and channel ({totals})")
+    print(f"  written for a warehouse load to {xcom('delivery_statistics', 'destination')}")
 
 
 def report_what_fired(

@@ -15,11 +15,6 @@ from __future__ import annotations
 import re
 
 PENDING_PAGES: dict[str, str] = {
-    "deployments.md": (
-        "# Deployments\n\n"
-        "This page is being written: the deployments the provider has been run and tested in.\n"
-        "Until it lands, [Running at scale](scale.md) says what is proven today.\n"
-    ),
 }
 """Page (relative to ``docs/``) -> the Markdown that stands in for it."""
 

@@ -1,4 +1,5 @@
-"""Operators for EngageLab AppPush: create, bulk-create, update and delete scheduled pushes, upsert plans.
+"""Operators for EngageLab AppPush: create, bulk-create, update and delete scheduled pushes, upsert
+plans, and read the statistics of fired messages (optionally written where a warehouse loads them).
 
 Every create is stamped with an idempotency key derived from the task instance and looks for it
 first, so a retried or re-run task (or a create whose answer was lost) re-attaches to what an
@@ -19,9 +20,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pendulum
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
-from airflow_provider_engage import schedules, timing, validation
+from airflow_provider_engage import schedules, stats_rows, timing, validation
+from airflow_provider_engage.hooks.engagelab_spec import STATS_RETENTION_DAYS
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import EngageLabScheduleLink, engagelab_console_url
+from airflow_provider_engage.operators import _output
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
 from airflow_provider_engage.operators._task import (
     delete_allowing_missing,
@@ -34,7 +37,7 @@ from airflow_provider_engage.operators._task import (
 )
 
 if TYPE_CHECKING:
-    from airflow.providers.common.compat.sdk import Context
+    from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
     from airflow_provider_engage.hooks.engagelab import EngageLabHook
     from airflow_provider_engage.service_errors import EngageServiceError
@@ -43,6 +46,7 @@ __all__ = [
     "EngageLabCreateScheduleOperator",
     "EngageLabCreateSchedulesOperator",
     "EngageLabDeleteScheduleOperator",
+    "EngageLabMessageStatsOperator",
     "EngageLabUpdateScheduleOperator",
     "EngageLabUpsertPushPlanOperator",
 ]
@@ -658,3 +662,88 @@ class EngageLabUpsertPushPlanOperator(BaseOperator):
             plan_id = str(answer.get("plan_id") or self.plan_id)
             self.log.info("Push plan %s is in place", plan_id)
             return plan_id
+
+
+class EngageLabMessageStatsOperator(BaseOperator):
+    """Read the statistics of fired messages; optionally write them where a warehouse loads them.
+
+    ``msg_ids`` takes what a DAG has: a list of message ids, the records
+    :class:`~airflow_provider_engage.sensors.engagelab.EngageLabScheduleFiredSensor` returns
+    (records that reached nobody have no statistics and are left out), the
+    ``{plan_id: [msg_id, ...]}`` of
+    :class:`~airflow_provider_engage.sensors.engagelab.EngageLabPushPlanMessagesSensor`, or a
+    list of those (a mapped sensor's outputs). The ids are read through ``GET /v4/status/detail``,
+    100 a call, under a client-side rate limit below the service's 500 a second.
+
+    Returns one row per message and channel (``msg_id``, ``schedule_id``, ``plan_id``,
+    ``fired_at``, ``kind``, ``platform``, ``channel``, ``targets``, ``sent``, ``delivered``,
+    ``impressions``, ``clicks``) as JSON. With ``destination`` (a URI such as
+    ``s3://bucket/engage/{{ ds }}.jsonl``, or an ``ObjectStoragePath``) the rows are also written
+    there as JSON Lines or CSV, replacing what was there, and the URI written is pushed to XCom as
+    ``destination``.
+
+    :param msg_ids: the messages (templated; see above).
+    :param destination: where to write the rows (templated); None writes nothing.
+    :param format: ``jsonl`` (default) or ``csv``.
+    :param requests_per_second: the client-side limit (EngageLab allows 500 a second per AppKey).
+    :param engagelab_conn_id: the ``engagelab`` connection.
+    """
+
+    template_fields: Sequence[str] = ("msg_ids", "destination")
+    template_fields_renderers: ClassVar[dict[str, str]] = {"msg_ids": "json"}
+    ui_color = UI_COLOR
+
+    def __init__(
+        self,
+        *,
+        msg_ids: Any,
+        destination: str | ObjectStoragePath | None = None,
+        format: str = "jsonl",
+        requests_per_second: float = 450.0,
+        engagelab_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if requests_per_second <= 0:
+            raise ValueError(f"requests_per_second must be positive, got {requests_per_second}")
+        self.msg_ids = msg_ids
+        self.destination = destination
+        self.format = _output.check_format(format)
+        self.requests_per_second = requests_per_second
+        self.engagelab_conn_id = engagelab_conn_id
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        with fail_on_refusal():
+            from airflow_provider_engage.ratelimit import RateLimiter
+
+            with refuse_bad_input():
+                messages = stats_rows.read_msg_ids(self.msg_ids)
+                path = _output.destination_path(self.destination)
+            hook = _engagelab_hook(self.engagelab_conn_id, rate_limiter=RateLimiter(self.requests_per_second))
+            stats = hook.get_message_stats(messages.ids) if messages.sources else {}
+            rows, missing = stats_rows.message_stats_rows(stats, messages.sources)
+            self.log.info(
+                "Statistics of %d of %d messages: %d rows by channel; %s",
+                len(messages.sources) - len(missing),
+                len(messages.sources),
+                len(rows),
+                stats_rows.totals_line(rows, stats_rows.COUNTS),
+            )
+            if messages.failed:
+                self.log.info("%d records given reached nobody and have no statistics", messages.failed)
+            if missing:
+                self.log.warning(
+                    "No statistics for %d messages (the service keeps them about %d days): %s",
+                    len(missing),
+                    STATS_RETENTION_DAYS,
+                    ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""),
+                )
+            _output.deliver(
+                path,
+                rows,
+                columns=stats_rows.MESSAGE_STATS_COLUMNS,
+                fmt=self.format,
+                context=context,
+                log=self.log.info,
+            )
+            return rows

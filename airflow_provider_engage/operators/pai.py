@@ -1,4 +1,5 @@
-"""Operators for Alibaba Cloud PAI User Engagement: create and delete reach plans (schedules).
+"""Operators for Alibaba Cloud PAI User Engagement: create and delete reach plans (schedules), and
+read a plan's daily message metrics (optionally written where a warehouse loads them).
 
 All PAI times are UTC+8; the operators take any form :mod:`airflow_provider_engage.timing`
 accepts and the hook converts. Creates re-attach where the service lets us look: the real ROA
@@ -10,16 +11,18 @@ anyone's back.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pendulum
-from airflow.providers.common.compat.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
 
-from airflow_provider_engage import timing, validation
+from airflow_provider_engage import stats_rows, timing, validation
 from airflow_provider_engage.hooks import pai_spec
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import PaiScheduleLink, pai_console_url
+from airflow_provider_engage.operators import _output
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
 from airflow_provider_engage.operators._task import (
     delete_allowing_missing,
@@ -30,11 +33,11 @@ from airflow_provider_engage.operators._task import (
 )
 
 if TYPE_CHECKING:
-    from airflow.providers.common.compat.sdk import Context
+    from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
     from airflow_provider_engage.hooks.pai import PaiEngagementHook
 
-__all__ = ["PaiCreateScheduleOperator", "PaiDeleteScheduleOperator"]
+__all__ = ["PaiCreateScheduleOperator", "PaiDeleteScheduleOperator", "PaiMessageMetricsOperator"]
 
 DEFAULT_CONN_ID = "pai_engagement_default"
 UI_COLOR = "#fff1e6"
@@ -294,3 +297,116 @@ class PaiDeleteScheduleOperator(BaseOperator):
             what="PAI plan",
             log_info=self.log.info,
         )
+
+
+class PaiMessageMetricsOperator(BaseOperator):
+    """Read a PAI plan's daily message metrics; optionally write them where a warehouse loads them.
+
+    ListMessageMetrics (``api_style=roa``; the gateway style has no read endpoint and is refused
+    before anything is sent), every page of it, from ``start_date`` to ``end_date`` (days in
+    UTC+8, both included). Returns one row per day with messages (``schedule_id``, ``date``
+    ``yyyy-MM-dd``, ``total``, ``success``, ``fail``, ``pending``, ``rate``) as JSON. With
+    ``destination`` the rows are also written there as JSON Lines or CSV (see
+    :class:`~airflow_provider_engage.operators.engagelab.EngageLabMessageStatsOperator`), and the
+    URI written is pushed to XCom as ``destination``.
+
+    The days are kept as ``first_day`` and ``last_day``: ``start_date`` and ``end_date`` are every
+    Airflow task's own arguments, and a DAG's ``default_args`` fill any operator argument of those
+    names. So both are required, and each must be a day (a ``date``, ``yyyy-MM-dd`` such as
+    ``{{ ds }}``, or ``yyyyMMdd``): a datetime, which is what ``default_args`` would bring, is
+    refused when the DAG is parsed.
+
+    :param schedule_id: the plan's ``Id`` (templated).
+    :param start_date: the first day, UTC+8 (templated).
+    :param end_date: the last day, UTC+8 (templated).
+    :param destination: where to write the rows (templated); None writes nothing.
+    :param format: ``jsonl`` (default) or ``csv``.
+    :param page_size: rows asked for a page (the service's largest by default).
+    :param pai_engagement_conn_id: the ``pai_engagement`` connection (roa style).
+    """
+
+    template_fields: Sequence[str] = ("schedule_id", "first_day", "last_day", "destination")
+    ui_color = UI_COLOR
+
+    def __init__(
+        self,
+        *,
+        schedule_id: str,
+        start_date: str | dt.date,
+        end_date: str | dt.date,
+        destination: str | ObjectStoragePath | None = None,
+        format: str = "jsonl",
+        page_size: int = pai_spec.PAGE_SIZE_MAX,
+        pai_engagement_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not 1 <= page_size <= pai_spec.PAGE_SIZE_MAX:
+            raise ValueError(f"page_size must be 1 to {pai_spec.PAGE_SIZE_MAX}, got {page_size}")
+        for name, value in (("start_date", start_date), ("end_date", end_date)):
+            if isinstance(value, dt.datetime):
+                raise ValueError(
+                    f"{name} must be a day (a date, yyyy-MM-dd or yyyyMMdd), got the datetime "
+                    f"{value.isoformat()}; when the operator was not given {name}, it came from the "
+                    f"DAG's default_args ({name} is also every Airflow task's own argument)"
+                )
+        self.schedule_id = schedule_id
+        self.first_day = start_date
+        self.last_day = end_date
+        self.destination = destination
+        self.format = _output.check_format(format)
+        self.page_size = page_size
+        self.pai_engagement_conn_id = pai_engagement_conn_id
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        with fail_on_refusal():
+            from airflow_provider_engage.hooks._paging import iter_pages
+
+            with refuse_bad_input():
+                if not self.schedule_id:
+                    raise InvalidFieldError("schedule_id", "is required")
+                first = timing.parse_day(self.first_day, field="start_date")
+                last = timing.parse_day(self.last_day, field="end_date")
+                if last < first:
+                    raise InvalidFieldError(
+                        "end_date", f"must not be before start_date ({first}), got {last}"
+                    )
+                path = _output.destination_path(self.destination)
+            hook = _pai_hook(self.pai_engagement_conn_id)
+            if hook.api_style != "roa":
+                raise AirflowFailException(
+                    f"PaiMessageMetricsOperator needs api_style 'roa' on connection {hook.conn_id!r}: the "
+                    "gateway style (the seed's contract) has no endpoint to read metrics; nothing was sent"
+                )
+
+            def page(number: int) -> dict[str, Any]:
+                return hook.list_message_metrics(
+                    self.schedule_id, first, last, page_number=number, page_size=self.page_size
+                )
+
+            metrics = iter_pages(
+                page,
+                items="Metrics",
+                page_size=self.page_size,
+                item_id="Date",
+                total="TotalCount",
+                size="PageSize",
+            )
+            rows = stats_rows.message_metrics_rows(self.schedule_id, metrics)
+            self.log.info(
+                "PAI plan %s, %s..%s (UTC+8): %d days with messages; %s",
+                self.schedule_id,
+                first,
+                last,
+                len(rows),
+                stats_rows.totals_line(rows, stats_rows.METRICS),
+            )
+            _output.deliver(
+                path,
+                rows,
+                columns=stats_rows.MESSAGE_METRICS_COLUMNS,
+                fmt=self.format,
+                context=context,
+                log=self.log.info,
+            )
+            return rows

@@ -53,6 +53,7 @@ from airflow_provider_engage.timing.formats import (
     parse_api_datetime,
     parse_api_time,
     parse_compact_date,
+    parse_day,
     resolve_zone,
     to_utc,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "parse_api_datetime",
     "parse_api_time",
     "parse_compact_date",
+    "parse_day",
     "resolve_zone",
     "schedule_is_expired",
     "to_utc",

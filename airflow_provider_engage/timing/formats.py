@@ -55,6 +55,8 @@ _COMPACT_DATE_TEXT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _OFFSET_TEXT = re.compile(r"([+-])([0-9]{2}):([0-9]{2})")
 _EPOCH_TEXT = re.compile(r"[0-9]+")
 
+_DAY_FORMS = f"a date, {API_DATE_FORM} or {COMPACT_DATE_FORM}"
+
 _T = TypeVar("_T")
 
 
@@ -89,6 +91,24 @@ def parse_api_date(text: str, *, field: str = "date") -> dt.date:
 def parse_compact_date(text: str, *, field: str = "date") -> dt.date:
     """A strict ``yyyyMMdd`` (the PAI ROA message queries' dates)."""
     return _strict(dt.date, text, _COMPACT_DATE_TEXT, COMPACT_DATE_FORM, field)
+
+
+def parse_day(value: object, *, field: str = "date") -> dt.date:
+    """A calendar day as a report range takes it: a ``date``, ``yyyy-MM-dd`` or ``yyyyMMdd``.
+
+    A ``datetime``, or a string with a time of day (what ``{{ data_interval_start }}`` renders),
+    is refused rather than cut to its date: which day an instant falls on depends on a zone the
+    caller did not name.
+    """
+    if isinstance(value, dt.datetime):
+        raise InvalidTimeError(field, f"wants a day ({_DAY_FORMS}), got the datetime {value.isoformat()}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE_TEXT.fullmatch(value):
+        return parse_api_date(value, field=field)
+    if isinstance(value, str) and _COMPACT_DATE_TEXT.fullmatch(value):
+        return parse_compact_date(value, field=field)
+    raise InvalidTimeError(field, f"wants a day ({_DAY_FORMS}), got {value!r}")
 
 
 def is_api_date_text(value: object) -> TypeGuard[str]:

@@ -36,15 +36,28 @@ DagRunner = Callable[..., dict[str, Any]]
 def run_dag(airflow_dags_test: DagsTest, tmp_path: Path) -> DagRunner:
     """Run one DAG with `airflow dags test`; returns what its tasks wrote to ENGAGE_TEST_OUT."""
 
-    def run(dag_id: str, *, logical_date: str | None = None, dags_folder: Path = DAG_FILES) -> dict[str, Any]:
+    def run(
+        dag_id: str,
+        *,
+        logical_date: str | None = None,
+        dags_folder: Path = DAG_FILES,
+        env: dict[str, str] | None = None,
+        conf: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         out = tmp_path / f"{dag_id}.json"
         project = str(Path(__file__).parents[2])
         env = {
             "ENGAGE_TEST_OUT": str(out),
             "PYTHONPATH": os.pathsep.join([project, os.environ.get("PYTHONPATH", "")]),
+            **(env or {}),
         }
         done = airflow_dags_test(
-            dag_id, dags_folder=dags_folder, logical_date=logical_date, env=env, timeout=RUN_TIMEOUT
+            dag_id,
+            dags_folder=dags_folder,
+            logical_date=logical_date,
+            env=env,
+            conf=conf,
+            timeout=RUN_TIMEOUT,
         )
         if not done.succeeded:
             raise AssertionError(

@@ -148,6 +148,43 @@ def test_parse_api_date_is_strict() -> None:
         assert "'yyyy-MM-dd'" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (dt.date(2024, 2, 29), dt.date(2024, 2, 29)),
+        ("2024-02-29", dt.date(2024, 2, 29)),
+        ("20240229", dt.date(2024, 2, 29)),
+    ],
+)
+def test_parse_day_takes_a_date_and_both_day_forms(value: Any, expected: dt.date) -> None:
+    assert timing.parse_day(value, field="start_date") == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2024, 2, 29, tzinfo=dt.UTC),
+        pendulum.datetime(2024, 2, 29),
+        "2024-02-29T00:00:00+00:00",
+        "2024-02-29 00:00:00",
+        "2024-2-29",
+        "29/02/2024",
+        20240229,
+        None,
+    ],
+)
+def test_parse_day_refuses_instants_and_other_forms_naming_the_field(value: Any) -> None:
+    with pytest.raises(
+        InvalidTimeError, match=r"^start_date: wants a day \(a date, yyyy-MM-dd or yyyyMMdd\)"
+    ):
+        timing.parse_day(value, field="start_date")
+
+
+def test_parse_day_refuses_a_day_the_calendar_lacks() -> None:
+    with pytest.raises(InvalidTimeError, match="is not a real 'yyyyMMdd'"):
+        timing.parse_day("20230229", field="end_date")
+
+
 def test_parse_compact_date_is_strict() -> None:
     assert timing.parse_compact_date("20240229") == dt.date(2024, 2, 29)
     for text in ("20230229", "2024-02-29", "2024021", "２０２４０２２９"):

@@ -49,6 +49,7 @@ PUBLIC_NAMES = frozenset(
         "parse_api_datetime",
         "parse_api_time",
         "parse_compact_date",
+        "parse_day",  # added since: a report's day (the PAI metrics operator's range)
         "resolve_zone",
         "schedule_is_expired",
         "to_utc",
