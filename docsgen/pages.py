@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 
-PENDING_PAGES: dict[str, str] = {
-}
+PENDING_PAGES: dict[str, str] = {}
 """Page (relative to ``docs/``) -> the Markdown that stands in for it."""
 
 NOT_SHIPPED = re.compile(r"shared/|research/|real-apis|\bthe seeds?\b|\bseed \d{3}", re.IGNORECASE)
