@@ -79,12 +79,13 @@ class Figure:
         return None if self.goal is None else self.goal.met(self.value, self.peer_value)
 
     def verdict(self) -> str:
-        """``4073 µs, 0.87x bare requests.Session's 4665 µs (goal <= 1.2x the peer: met)``, for a
+        """``4073 µs, 0.87x bare requests.Session (4665 µs) (goal <= 1.2x the peer: met)``, for a
         benchmark's output."""
         value = f"{self.value:g} {self.unit}".rstrip()
         if self.ratio is not None:
             of = " of" if self.ratio < 0.1 else ""
-            value += f", {ratio_text(self.ratio)}{of} {self.peer}'s {self.peer_value:g} {self.unit}".rstrip()
+            theirs = f"{self.peer_value:g} {self.unit}".rstrip()
+            value += f", {ratio_text(self.ratio)}{of} {self.peer} ({theirs})"
         if self.goal is None:
             return value
         return f"{value} (goal {self.goal.describe(self.unit)}: {'met' if self.met else 'MISSED'})"

@@ -24,7 +24,7 @@ def test_the_json_form_reads_back_as_the_same_figure_with_its_ratio_and_verdict(
 
     assert (data["ratio"], data["met"]) == (1.1, True)
     assert Figure.from_json(data) == figure
-    assert figure.verdict() == "110 µs, 1.10x bare's 100 µs (goal <= 1.2x the peer: met)"
+    assert figure.verdict() == "110 µs, 1.10x bare (100 µs) (goal <= 1.2x the peer: met)"
 
 
 def test_a_small_ratio_reads_as_a_fraction_not_as_zero() -> None:
