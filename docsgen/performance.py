@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.figures import ratio_text
+from bench.run_all import NO_TESTS_COLLECTED
 from docsgen.figures import FIGURES_DIR, FIRED, QUIET, _pyplot, _svg
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results.json"
@@ -121,6 +122,10 @@ def proof_tables(proof: Mapping[str, Any] | None) -> str:
     """Every campaign's figures, in the order of their names; what the run did, when none wrote any."""
     if proof is None:
         return "*The last `make bench` did not run the proof campaigns.*\n"
+    if proof["exit_code"] == NO_TESTS_COLLECTED:
+        return (
+            f"*No campaign has recorded figures yet: `tests/proof` holds none.* Run: `{proof['command']}`\n"
+        )
     verdict = "passed" if proof["passed"] else f"**failed** (pytest exit code {proof['exit_code']})"
     head = (
         f"The campaigns ran in {number(proof['seconds'])} s and {verdict}. Reproduce: `{proof['command']}`\n"

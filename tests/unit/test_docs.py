@@ -382,7 +382,7 @@ def test_a_figure_changed_in_the_results_is_what_the_page_shows() -> None:
 
     assert "98,765 µs" not in before
     assert f"| {figure['name']} | 98,765 µs | <= 1.2x the peer: **missed** |" in after
-    assert "| 12,345 µs | 8.00x |" in after
+    assert "| 12,345 µs | 8.00x |" in after  # 98,765 / 12,345
     assert changed["benchmarks"]["hook_overhead"]["command"] in after
 
 
@@ -400,8 +400,10 @@ def test_each_proof_campaign_shows_as_a_table_of_what_it_recorded_whatever_its_n
 
     assert "#### made_up_campaign\n\n| figure | value |\n|---|---|\n" in page
     assert "| size | full |\n| duplicates | 0 |\n| attempts.p99 | 3 |\n" in page  # as recorded
-    results["proof"]["campaigns"] = {}
-    assert "No campaign has recorded figures yet" in _performance_page(results)
+    results["proof"].update(campaigns={}, exit_code=5)  # pytest collected no campaign
+    assert "No campaign has recorded figures yet: `tests/proof` holds none." in _performance_page(results)
+    results["proof"].update(exit_code=1, passed=False)
+    assert "and **failed** (pytest exit code 1)" in _performance_page(results)
 
 
 def test_the_performance_charts_are_drawn_from_the_results_as_svg() -> None:
