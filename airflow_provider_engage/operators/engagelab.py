@@ -10,6 +10,7 @@ parsing light.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -419,12 +420,19 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             with refuse_bad_input():
                 bodies = self._each_item(range(len(items)), len(items), body_of)
                 keys = self._keys(items, task_key(context))
+            # The clock rules depend on the trigger, the zone and now alone, so a trigger that
+            # passed for one item passes for every item carrying it (a campaign's items mostly share
+            # one): checked once. A refusal is not remembered, so each item's names what it wrote.
+            passed: set[str] = set()
+
+            def due(index: int) -> None:
+                trigger = json.dumps(bodies[index]["trigger"], sort_keys=True)
+                if trigger not in passed:
+                    _check_due(items[index], bodies[index], site_tz=site_tz, now=now)
+                    passed.add(trigger)
+
             with _clock_rules(retry=is_retry(context)):
-                self._each_item(
-                    range(len(items)),
-                    len(items),
-                    lambda index: _check_due(items[index], bodies[index], site_tz=site_tz, now=now),
-                )
+                self._each_item(range(len(items)), len(items), due)
             index_of = {key: index for index, key in enumerate(keys)}
             outcomes = create_once(
                 keys,
