@@ -29,10 +29,6 @@ from airflow_provider_engage.hooks import engagelab_spec, pai_spec
 
 log = logging.getLogger(__name__)
 
-# Real seconds between snapshots written by the background task (requests that change state
-# save at once; this catches what firing changed).
-SAVE_INTERVAL = 1.0
-
 
 def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     config = config or EmulatorConfig()
@@ -95,14 +91,9 @@ def _allowed(routes: Sequence[BaseRoute], scope: Scope) -> str:
 
 
 async def _fire_periodically(emulator: Emulator, interval: float) -> None:
-    since_save = 0.0
     while True:
         await asyncio.sleep(interval)
         try:
-            emulator.fire_due()
-            since_save += interval
-            if since_save >= SAVE_INTERVAL:
-                since_save = 0.0
-                emulator.save()
+            emulator.fire_due()  # saves what it fired
         except Exception:  # one bad tick must not stop the clock for good
             log.exception("firing due schedules failed")

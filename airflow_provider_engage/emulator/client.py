@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -66,6 +67,11 @@ class EmulatorControl:
 
     def state(self) -> dict[str, Any]:
         return self._call("GET", "/state")
+
+    def schedule(self, schedule_id: str) -> dict[str, Any]:
+        """One EngageLab schedule and every msg-id record it fired: ``{"schedule_id", "schedule",
+        "expired", "msg_ids"}`` (the records as objects; ``schedule`` None once it has expired)."""
+        return self._call("GET", f"/schedules/{quote(schedule_id, safe='')}")
 
     def close(self) -> None:
         self._session.close()

@@ -80,10 +80,12 @@ class Emulator:
     # --- time -----------------------------------------------------------------------------------
 
     def fire_due(self) -> datetime:
-        """Fire what both services owe up to the emulated now; answers that now."""
+        """Fire what both services owe up to the emulated now, and save it before anything can read
+        it (with ``--db``), so a crash never makes an occurrence fire twice; answers that now."""
         now = self.clock.now()
         self.engagelab.fire_due(now)
         self.pai.fire_due(now)
+        self.save()
         return now
 
     def change_clock(
@@ -152,7 +154,9 @@ class Emulator:
         saved = self.store.load() if self.store else None
         if not saved:
             return
-        if "clock" in saved and self.config.start_time is None:
+        # The file's clock wins over --start-time and --frozen, which say where a new file's clock
+        # starts (and where reset puts it back): the same command run again must not rewind time.
+        if "clock" in saved:
             self.clock.restore(saved["clock"])
         self.engagelab.restore(saved.get("engagelab", {}))
         self.pai.restore(saved.get("pai", {}))

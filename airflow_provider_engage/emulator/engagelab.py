@@ -496,6 +496,7 @@ class EngageLabBackend:
         with self._lock:
             return {
                 "next_msg_id": self._next_msg_id,
+                "random": snapshots.dump_random(self._random),  # schedule ids go on, never repeat
                 "schedules": snapshots.dump(list(self._schedules.values())),
                 "plans": snapshots.dump(list(self._plans.values())),
                 "messages": snapshots.dump(list(self._messages.values())),
@@ -505,6 +506,7 @@ class EngageLabBackend:
         with self._lock:
             self._clear()
             self._next_msg_id = max(self._next_msg_id, int(data.get("next_msg_id", _FIRST_MSG_ID)))
+            snapshots.load_random(self._random, data.get("random"))
             for item in data.get("plans", []):
                 plan = snapshots.load_record(Plan, item)
                 self._plans[plan.plan_id] = plan

@@ -98,14 +98,23 @@ class TrafficMiddleware:
         return dated
 
     async def _pass(self, route: str, scope: Scope, receive: Receive, send: Send) -> None:
+        changes = scope["method"] not in ("GET", "HEAD")
+        saved = False
+
         async def counting_send(message: Message) -> None:
+            nonlocal saved
             if message["type"] == "http.response.start":
+                if changes:  # saved before it is answered: a crash (SIGKILL) loses nothing answered
+                    self.emulator.save()
+                    saved = True
                 self.emulator.count_request(route, str(message["status"]))
             await send(message)
 
-        await self.app(scope, receive, counting_send)
-        if scope["method"] not in ("GET", "HEAD"):
-            self.emulator.save()
+        try:
+            await self.app(scope, receive, counting_send)
+        finally:
+            if changes and not saved:  # the app failed before answering: keep what it changed
+                self.emulator.save()
 
     async def _drop(self, scope: Scope, send: Send) -> None:
         if scope["method"] not in ("GET", "HEAD"):

@@ -50,8 +50,6 @@ FAILURE_CODES = ("isv.MOBILE_NUMBER_ILLEGAL", "UNDELIV", "MK:0001", "IC:0055")
 # Bounds the work of one tick when the clock jumps far ahead of a frequent schedule.
 MAX_FIRINGS_PER_TICK = 10_000
 FAIL_CHECK_PREFIX, FAIL_SEND_PREFIX = "fail-check", "fail-send"
-# What ``random.Random.getstate()`` gives, so a snapshot reads it back.
-_RNG_STATE = tuple[int, tuple[int, ...], float | None]
 
 # The seed's defaults (RepeatCycle has none documented; 0 is what "never repeats" sends).
 _SCHEDULE_DEFAULTS: dict[str, Any] = {
@@ -124,7 +122,7 @@ class PaiBackend:
         """Everything, JSON-safe, for :meth:`restore` (the sqlite store keeps this)."""
         with self._lock:
             return {
-                "rng": snapshots.dump(self._rng.getstate()),
+                "rng": snapshots.dump_random(self._rng),
                 "schedules": snapshots.dump(list(self._schedules.values())),
                 "messages": snapshots.dump(self._messages),
             }
@@ -135,7 +133,7 @@ class PaiBackend:
             self.reset()
             return
         with self._lock:
-            self._rng.setstate(snapshots.load(_RNG_STATE, data["rng"]))
+            snapshots.load_random(self._rng, data["rng"])
             self._schedules = {s["id"]: snapshots.load_record(_Schedule, s) for s in data["schedules"]}
             self._messages = [snapshots.load_record(_Message, m) for m in data["messages"]]
 

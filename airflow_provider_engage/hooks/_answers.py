@@ -8,7 +8,9 @@ exception the caller gets once retrying stops. The messages never carry a header
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from airflow_provider_engage.hooks._calls import ApiCall
@@ -22,10 +24,14 @@ __all__ = [
     "ApiProblem",
     "Dialect",
     "FailedAttempt",
+    "json_object",
     "no_answer",
+    "object_reader",
     "plain_text",
     "read_answer",
     "service_error",
+    "vendor_code",
+    "what_json",
 ]
 
 
@@ -64,9 +70,84 @@ class Dialect(Protocol):
         ...
 
 
-def plain_text(payload: Any) -> str:
-    """A short excerpt of a non-JSON error body (a proxy's HTML page, say)."""
-    return "" if payload is None else str(payload)[:200]
+def vendor_code(value: Any) -> int | str | None:
+    """A vendor's error code as an int or a short string, whatever JSON the answer put there.
+
+    Digits in a string are the number they spell (``"28203"``); a code of another kind (a list, an
+    object: no service sends one) is kept as short text, so it can be shown and never breaks a
+    look-up.
+    """
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    text = value.strip() if isinstance(value, str) else json.dumps(value, default=str)
+    if text.isascii() and text.lstrip("-").isdigit():
+        return int(text)
+    return text[:64]
+
+
+def what_json(payload: Any) -> str:
+    """What an answer holds, for a message: ``an empty answer``, ``text '<html>...'``, ``an array``."""
+    if payload is None:
+        return "an empty answer (or null)"
+    if isinstance(payload, str):
+        return f"text {plain_text(payload, 80)!r}"
+    kind = "an object" if isinstance(payload, Mapping) else "an array" if isinstance(payload, list) else ""
+    return kind or f"{json.dumps(payload)[:40]}"
+
+
+def json_object(payload: Any, what: str = "the answer") -> dict[str, Any]:
+    """``payload`` when it is a JSON object; else ValueError saying what came instead."""
+    if not isinstance(payload, Mapping):
+        raise ValueError(f"{what} is not a JSON object but {what_json(payload)}")
+    return dict(payload)
+
+
+def object_reader(
+    what: str = "the answer", *, listing: str | None = None, id_key: str | None = None
+) -> Callable[[Any], dict[str, Any]]:
+    """A reader of an answer that must be a JSON object, for sync and async hooks alike.
+
+    With ``listing``, a page whose list of that name holds objects (missing or null: an empty
+    page); never read as empty when it is something else, since a create that took an unreadable
+    page for "nothing yet" would make a duplicate. With ``id_key``, a create's answer, which must
+    name what it created: without the id nobody can find it again.
+    """
+
+    def read(payload: Any) -> dict[str, Any]:
+        found = json_object(payload, what)
+        if listing is not None:
+            items = found.get(listing)
+            if items is not None and not (
+                isinstance(items, list) and all(isinstance(item, Mapping) for item in items)
+            ):
+                raise ValueError(f"{listing} is not a list of objects but {what_json(items)}")
+        if id_key is not None:
+            value = found.get(id_key)
+            if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+                raise ValueError(f"{what} has no {id_key}")
+        return found
+
+    return read
+
+
+# What a page may quote of the request that carries a credential: a header line naming one
+# (``Authorization: ...``, ``x-acs-security-token: ...``), or a scheme's token anywhere.
+_CREDENTIAL_LINE = re.compile(
+    r"(?im)^([ \t]*[\w-]*(?:authorization|token|signature|secret|key)[\w-]*[ \t]*[:=]).*$"
+)
+_CREDENTIAL_TOKEN = re.compile(
+    r"(?i)\b(basic\s+|bearer\s+|credential=|signature=)(?=[^\s<>\"',;]*[0-9+/=])[^\s<>\"',;]{8,}"
+)
+WITHHELD = "[withheld]"
+
+
+def plain_text(payload: Any, limit: int = 200) -> str:
+    """A short excerpt of a non-JSON body (a proxy's HTML page, say), with whatever it quotes of
+    the request's credentials withheld: some pages echo the request's headers back."""
+    if payload is None:
+        return ""
+    text = _CREDENTIAL_LINE.sub(rf"\1 {WITHHELD}", str(payload)[: limit * 20])
+    return _CREDENTIAL_TOKEN.sub(rf"\1{WITHHELD}", text)[:limit]
 
 
 def service_error(

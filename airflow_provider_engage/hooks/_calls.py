@@ -70,13 +70,16 @@ def whole_number(value: object, field: str, *, low: int) -> int:
 
 
 def decode_body(raw: bytes) -> Any:
-    """JSON when it is JSON; None for an empty body; the text itself otherwise (``success``)."""
+    """JSON when it is JSON; None for an empty body; the text itself otherwise (``success``).
+
+    JSON nested deeper than the parser goes (``[[[[...``) is no answer a service gives: text too.
+    """
     text = raw.decode("utf-8", errors="replace").strip()
     if not text:
         return None
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
 
 

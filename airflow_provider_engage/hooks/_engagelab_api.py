@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 
 from airflow_provider_engage import validation
 from airflow_provider_engage.connections import ENGAGELAB, ENGAGELAB_BASE_URLS, base_url, extra_value
-from airflow_provider_engage.hooks._answers import ApiProblem, plain_text, service_error
+from airflow_provider_engage.hooks._answers import (
+    ApiProblem,
+    json_object,
+    object_reader,
+    plain_text,
+    service_error,
+    vendor_code,
+)
 from airflow_provider_engage.hooks._calls import ApiCall, decode_body, path_id, whole_number
 from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.engagelab_spec import (
@@ -51,10 +58,7 @@ def _error_of(payload: Any) -> tuple[int | str | None, str] | None:
     if not isinstance(payload, Mapping) or not isinstance(payload.get("error"), Mapping):
         return None
     error = payload["error"]
-    code = error.get("code")
-    if isinstance(code, str) and code.strip().lstrip("-").isdigit():
-        code = int(code)
-    return code, str(error.get("message") or "")
+    return vendor_code(error.get("code")), str(error.get("message") or "")
 
 
 class EngageLabDialect:
@@ -90,12 +94,17 @@ class EngageLabDialect:
 DIALECT = EngageLabDialect()
 
 
-def _object(payload: Any) -> dict[str, Any]:
+def _object_or_nothing(payload: Any) -> dict[str, Any]:
+    """An object, or nothing (an empty body, ``null``, ``success``): what the service answers a
+    write with at times, and what statistics of no known message are."""
     if payload is None or payload == "success":
         return {}
-    if not isinstance(payload, Mapping):
-        raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
-    return dict(payload)
+    return json_object(payload)
+
+
+_created = object_reader(id_key="schedule_id")
+_schedules_page = object_reader(listing="schedules")
+_plans_page = object_reader(listing="push_plan_info")
 
 
 def _one_schedule(payload: Any) -> dict[str, Any]:
@@ -104,11 +113,12 @@ def _one_schedule(payload: Any) -> dict[str, Any]:
         if not payload:
             raise ApiProblem("the answer holds no schedule", status=404, vendor_code=SCHEDULE_NOT_FOUND)
         payload = payload[0]
-    return _object(payload)
+    return json_object(payload, "the schedule")
 
 
 def _nothing(payload: Any) -> None:
-    return None
+    """A delete's answer: nothing, or an object; a page or text in its place is no answer of ours."""
+    _object_or_nothing(payload)
 
 
 def _stats(payload: Any) -> dict[str, Any]:
@@ -121,7 +131,7 @@ def _stats(payload: Any) -> dict[str, Any]:
                 raise ValueError("a statistics entry has no message_id")
             keyed[str(msg_id)] = item
         return keyed
-    return _object(payload)
+    return _object_or_nothing(payload)
 
 
 # --- the endpoints ------------------------------------------------------------------------------
@@ -131,7 +141,7 @@ def create_schedule(payload: Mapping[str, Any], *, site_tz: str) -> ApiCall[dict
     """``POST /v4/schedules`` -> ``{"schedule_id", "name"}``. Time rules relative to now are the
     service's to judge (its clock may differ from ours, as the emulator's does)."""
     validation.check_schedule(payload, creating=True, site_tz=site_tz)
-    return ApiCall("create schedule", "POST", SCHEDULES_PATH, _object, body=dict(payload), creates=True)
+    return ApiCall("create schedule", "POST", SCHEDULES_PATH, _created, body=dict(payload), creates=True)
 
 
 def get_schedule(schedule_id: str) -> ApiCall[dict[str, Any]]:
@@ -141,14 +151,18 @@ def get_schedule(schedule_id: str) -> ApiCall[dict[str, Any]]:
 def list_schedules(page: int = 1) -> ApiCall[dict[str, Any]]:
     """``GET /v4/schedules?page=N``: unexpired schedules, 50 a page."""
     params = {"page": str(whole_number(page, "page", low=1))}
-    return ApiCall("list schedules", "GET", SCHEDULES_PATH, _object, params=params)
+    return ApiCall("list schedules", "GET", SCHEDULES_PATH, _schedules_page, params=params)
 
 
 def update_schedule(schedule_id: str, payload: Mapping[str, Any], *, site_tz: str) -> ApiCall[dict[str, Any]]:
     """``PUT /v4/schedules/{id}`` replaces the whole schedule (no partial update)."""
     validation.check_schedule(payload, creating=False, site_tz=site_tz)
     return ApiCall(
-        "update schedule", "PUT", f"{SCHEDULES_PATH}/{path_id(schedule_id)}", _object, body=dict(payload)
+        "update schedule",
+        "PUT",
+        f"{SCHEDULES_PATH}/{path_id(schedule_id)}",
+        _object_or_nothing,
+        body=dict(payload),
     )
 
 
@@ -170,7 +184,7 @@ def upsert_push_plan(plan_id: str, plan_description: str) -> ApiCall[dict[str, A
     validation.check_plan_id(plan_id)
     validation.check_plan_description(plan_description)
     body = {"plan_id": plan_id, "plan_description": plan_description}
-    return ApiCall("upsert push plan", "POST", PUSH_PLAN_PATH, _object, body=body)
+    return ApiCall("upsert push plan", "POST", PUSH_PLAN_PATH, _object_or_nothing, body=body)
 
 
 def list_push_plans(
@@ -185,7 +199,7 @@ def list_push_plans(
         params["send_source"] = str(send_source)
     if search_description:
         params["search_description"] = search_description
-    return ApiCall("list push plans", "GET", PUSH_PLAN_LIST_PATH, _object, params=params)
+    return ApiCall("list push plans", "GET", PUSH_PLAN_LIST_PATH, _plans_page, params=params)
 
 
 def plan_msg_ids(

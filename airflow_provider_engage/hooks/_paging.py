@@ -52,6 +52,8 @@ class PageWalk:
         fresh = []
         for item in page:
             key = item.get(self.item_id) if self.item_id else None
+            if not isinstance(key, str | int):  # an id no service gives (a list): not one to dedupe by
+                key = None
             if key is not None and key in self._given:
                 continue
             if key is not None:

@@ -25,7 +25,14 @@ from airflow_provider_engage.connections import (
 )
 from airflow_provider_engage.connections import base_url as url_of_host
 from airflow_provider_engage.hooks import _acs3
-from airflow_provider_engage.hooks._answers import ApiProblem, plain_text, service_error
+from airflow_provider_engage.hooks._answers import (
+    ApiProblem,
+    object_reader,
+    plain_text,
+    service_error,
+    vendor_code,
+    what_json,
+)
 from airflow_provider_engage.hooks._calls import ApiCall, decode_body, host_header, path_id, whole_number
 from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.pai_spec import (
@@ -54,6 +61,11 @@ API_KEY_ENV = "DASHSCOPE_API_KEY"
 # --- reading answers ----------------------------------------------------------------------------
 
 
+def _text(value: Any) -> str | None:
+    """A string the answer gave, as a short string (whatever JSON it is)."""
+    return None if value is None or value == "" else str(value)[:100]
+
+
 def _success_code(code: Any) -> bool:
     return code is None or code in {0, "0"}
 
@@ -64,15 +76,20 @@ class PaiDialect:
     def interpret(self, call: ApiCall[T], status: int, headers: Mapping[str, str], raw: bytes) -> T:
         payload = decode_body(raw)
         envelope = payload if isinstance(payload, Mapping) else {}
-        request_id = envelope.get("RequestId") or header_value(headers, "x-acs-request-id")
-        if not _success_code(envelope.get("ErrorCode")):
+        request_id = _text(envelope.get("RequestId")) or header_value(headers, "x-acs-request-id")
+        if not _success_code(vendor_code(envelope.get("ErrorCode"))):
             message = str(envelope.get("ErrorMessage") or "")
-            raise ApiProblem(message, status=status, vendor_code=envelope["ErrorCode"], request_id=request_id)
+            code = vendor_code(envelope["ErrorCode"])
+            raise ApiProblem(message, status=status, vendor_code=code, request_id=request_id)
         if "Code" in envelope and "ErrorCode" not in envelope:
             message = str(envelope.get("Message") or "")
-            raise ApiProblem(message, status=status, vendor_code=envelope["Code"], request_id=request_id)
+            code = vendor_code(envelope["Code"])
+            raise ApiProblem(message, status=status, vendor_code=code, request_id=request_id)
         if not 200 <= status < 300:
             raise ApiProblem(plain_text(payload), status=status, request_id=request_id)
+        if not isinstance(payload, Mapping):  # a proxy's page, a cut answer: nothing the API sent
+            problem = f"the answer is not the API's JSON envelope but {what_json(payload)}"
+            raise ApiProblem(problem, status=status, request_id=request_id)
         try:
             return call.parse(envelope.get("Data"))
         except (ValueError, TypeError, KeyError) as err:
@@ -107,12 +124,11 @@ def _credentials_hint(code: object, status: int | None, conn_id: str) -> str | N
 DIALECT = PaiDialect()
 
 
-def _data_object(data: Any) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise ValueError(f"expected Data to be an object, got {type(data).__name__}")
-    return dict(data)
+_data_object = object_reader("Data")
+_created = object_reader("Data", id_key="Id")
+_schedules_page = object_reader("Data", listing="Schedules")
+_messages_page = object_reader("Data", listing="Messages")
+_metrics_page = object_reader("Data", listing="Metrics")
 
 
 def _data_as_is(data: Any) -> Any:
@@ -136,7 +152,7 @@ def create_schedule(fields: ScheduleFields, *, style: str) -> ApiCall[dict[str, 
         "create schedule",
         "POST",
         GATEWAY_CREATE_PATH if gateway else ROA_SCHEDULES_PATH,
-        _data_object,
+        _created,
         body={"body": body} if gateway else body,
         creates=True,
         action="CreateSchedule",
@@ -170,7 +186,12 @@ def list_schedules(
     if status is not None:
         params["Status"] = str(whole_number(status, "status", low=0))
     return ApiCall(
-        "list schedules", "GET", ROA_SCHEDULES_PATH, _data_object, params=params, action="ListSchedules"
+        "list schedules",
+        "GET",
+        ROA_SCHEDULES_PATH,
+        _schedules_page,
+        params=params,
+        action="ListSchedules",
     )
 
 
@@ -195,7 +216,7 @@ def list_messages(
         params["MessageId"] = message_id
     params.update(_paging(page_number, page_size))
     return ApiCall(
-        "list messages", "GET", ROA_MESSAGES_PATH, _data_object, params=params, action="ListMessages"
+        "list messages", "GET", ROA_MESSAGES_PATH, _messages_page, params=params, action="ListMessages"
     )
 
 
@@ -220,7 +241,7 @@ def list_message_metrics(
         "list message metrics",
         "GET",
         ROA_MESSAGE_METRICS_PATH,
-        _data_object,
+        _metrics_page,
         params=params,
         action="ListMessageMetrics",
     )

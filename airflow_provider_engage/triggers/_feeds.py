@@ -59,7 +59,11 @@ class Feed(Protocol):
 
 class ScheduleFeed:
     """A schedule's occurrences in order; each announced once, when its ids are all in (zone_type 2:
-    at its window's end plus grace), with the ids, the failed count and the UTC window."""
+    at its window's end plus grace), with the ids, the failed count and the UTC window.
+
+    The cursor keeps the schedule's trigger too: a one-off push expires once it has fired, so a
+    watcher restarted after a firing it had not announced yet (its triggerer was down) can no
+    longer read the schedule, and still knows which occurrence to look for."""
 
     def __init__(
         self,
@@ -72,7 +76,8 @@ class ScheduleFeed:
         cursor: Mapping[str, Any],
     ) -> None:
         self.schedule_id, self.key = schedule_id, f"schedule:{schedule_id}"
-        self.trigger, self.site_tz, self.grace, self.poke_interval = trigger, site_tz, grace, poke_interval
+        self.trigger = trigger if trigger is not None else cursor.get("trigger")  # None: gone
+        self.site_tz, self.grace, self.poke_interval = site_tz, grace, poke_interval
         self.since = instant(cursor.get("since"))  # the service's now when watching began
         self.announced: str | None = cursor.get("announced")  # the last announced wall time
         self.watch = self._next_watch()
@@ -117,13 +122,13 @@ class ScheduleFeed:
         return [_schedule_event(watch, verdict)] if verdict.status == "success" else []
 
     def gone(self) -> None:
-        self.watch = None
+        self.watch = self.trigger = None
 
     def failed(self, now: dt.datetime) -> None:
         return None  # the cadence already looks again later: it counts from the due instant
 
     def cursor(self) -> dict[str, Any]:
-        return {"since": iso(self.since), "announced": self.announced}
+        return {"since": iso(self.since), "announced": self.announced, "trigger": self.trigger}
 
 
 def _zone_type(trigger: Mapping[str, Any]) -> object:

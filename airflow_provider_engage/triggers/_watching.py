@@ -142,10 +142,21 @@ class FeedsTrigger(BaseEventTrigger):
 
     async def _start(self, hook: Any, store: CursorStore) -> list[Feed]:
         """The feeds from their cursors; a feed seen for the first time starts from the service's now,
-        saved at once, so that a restart before its first firing resumes from the same instant."""
+        saved at once, so that a restart before its first firing resumes from the same instant.
+
+        Reading what is watched (a schedule's trigger) is tried again every ``poke_interval`` until
+        it succeeds, whatever the failure, as every later look is: a watcher lives for months."""
         await hook.load_connection()
         cursors = {key: await store.load(key) for key in self.feed_keys()}
-        feeds = await self._open_feeds(hook, cursors)
+        while True:
+            try:
+                feeds = await self._open_feeds(hook, cursors)
+                break
+            except EngageServiceError as err:  # reading what is watched failed: a watcher lives on
+                log = self.log.warning if err.transient else self.log.error
+                log("Could not open the watch (trying again in %g s): %s", self.poke_interval, err)
+                clock = hook.service_clock
+                await _base.sleep_until(clock.local_now() + dt.timedelta(seconds=self.poke_interval), clock)
         for feed in feeds:
             if cursors.get(feed.key) is None:
                 await store.save(feed.key, feed.cursor())

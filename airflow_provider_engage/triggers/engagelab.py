@@ -111,13 +111,16 @@ class EngageLabMessagesEventTrigger(FeedsTrigger):
     async def _open_feeds(self, hook: Any, cursors: dict[str, dict[str, Any] | None]) -> list[Feed]:
         from airflow_provider_engage.service_errors import EngageLabNotFoundError
 
-        now = {"since": iso(hook.service_clock.now())}
-        feeds: list[Feed] = []
+        triggers: dict[str, Any] = {}
         for schedule_id in self.schedule_ids:
             try:
-                trigger = (await hook.get_schedule(schedule_id)).get("trigger")
+                triggers[schedule_id] = (await hook.get_schedule(schedule_id)).get("trigger")
             except EngageLabNotFoundError:
-                trigger = None  # expired or deleted: nothing more will fire
+                triggers[schedule_id] = None  # expired or deleted: the cursor may say what is still due
+        # Taken after the answers, so it is the service's now (their Date), not this machine's.
+        now = {"since": iso(hook.service_clock.now())}
+        feeds: list[Feed] = []
+        for schedule_id, trigger in triggers.items():
             feeds.append(
                 ScheduleFeed(
                     schedule_id,

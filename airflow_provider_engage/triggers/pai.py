@@ -77,13 +77,16 @@ class PaiMessagesEventTrigger(FeedsTrigger):
     async def _open_feeds(self, hook: Any, cursors: dict[str, dict[str, Any] | None]) -> list[Feed]:
         from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
 
-        now = {"since": iso(hook.service_clock.now())}
-        feeds: list[Feed] = []
+        schedules: dict[str, dict[str, Any] | None] = {}
         for schedule_id in self.schedule_ids:
             try:
-                schedule: dict[str, Any] | None = await hook.get_schedule(schedule_id)
+                schedules[schedule_id] = await hook.get_schedule(schedule_id)
             except PaiEngagementNotFoundError:
-                schedule = None  # deleted: nothing more will be sent
+                schedules[schedule_id] = None  # deleted: nothing more will be sent
+        # Taken after the answers, so it is the service's now (their Date), not this machine's.
+        now = {"since": iso(hook.service_clock.now())}
+        feeds: list[Feed] = []
+        for schedule_id, schedule in schedules.items():
             cursor = cursors.get(f"pai:{schedule_id}") or now
             feeds.append(
                 PaiSendingsFeed(

@@ -34,6 +34,7 @@ PARTS = {
     # The browser test uses the one-machine deployment, so it runs in that session.
     "one-machine": ["tests/e2e/test_one_machine.py", "tests/e2e/test_connection_forms.py"],
     "celery": ["tests/e2e/test_celery.py"],
+    "asset-watcher": ["tests/e2e/test_asset_watcher.py"],
 }
 PORTS_PER_PART = 8
 

@@ -34,6 +34,35 @@ def test_a_restart_with_the_same_db_loses_nothing(tmp_path: Path) -> None:
     assert len({r["msg_id"] for r in after}) == 3
 
 
+def test_a_restart_with_the_same_seed_never_gives_a_new_schedule_an_id_in_use(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite"
+    with running_emulator(db=db, seed=3, start_time=START_AT, frozen=True) as url:
+        first = Api(url).create(periodical(end="2025-01-10 00:00:00"))
+
+    with running_emulator(db=db, seed=3, start_time=START_AT, frozen=True) as url:
+        api = Api(url)
+        second = api.create(periodical(end="2025-01-10 00:00:00"))
+        listed = {schedule["schedule_id"] for schedule in api.get("/v4/schedules").json()["schedules"]}
+        EmulatorControl(url).advance(86400)  # both fire, once each
+        fired = [len(api.msg_id_records(schedule_id)) for schedule_id in (first, second)]
+
+    assert second != first
+    assert listed == {first, second}
+    assert fired == [1, 1]
+
+
+def test_the_same_command_line_again_keeps_the_saved_clock(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite"
+    with running_emulator(db=db, start_time=START_AT, frozen=True) as url:
+        EmulatorControl(url).advance(3600)
+
+    with running_emulator(db=db, start_time=START_AT, frozen=True) as url:
+        control = EmulatorControl(url)
+        assert control.clock() == {"now": "2025-01-01T01:00:00Z", "frozen": True}
+        control.reset()  # the flags still say where reset goes
+        assert control.clock() == {"now": "2025-01-01T00:00:00Z", "frozen": True}
+
+
 def test_the_db_holds_one_json_snapshot_per_part(tmp_path: Path) -> None:
     db = tmp_path / "emulator.sqlite"
     with running_emulator(db=db, start_time=START_AT, frozen=True) as url:

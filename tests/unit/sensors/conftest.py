@@ -94,12 +94,17 @@ def simulate_trigger_naps(clock: SimulatedTime, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(trigger_base, "sleep_until", nap_until)
 
 
-@pytest.fixture
-def simulated(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
-    clock = SimulatedTime(emulator)
+def simulate_time(control: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
+    """Sensors' and triggers' sleeps move ``control``'s emulator clock from now on."""
+    clock = SimulatedTime(control)
     monkeypatch.setattr(sensor_base.WaitingSensor, "_sleep", lambda self, seconds: clock.sleep(seconds))
     simulate_trigger_naps(clock, monkeypatch)
     return clock
+
+
+@pytest.fixture
+def simulated(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
+    return simulate_time(emulator, monkeypatch)
 
 
 @dataclass
@@ -180,16 +185,61 @@ def run_trigger(trigger: Any) -> dict[str, Any]:
 
     rebuilt: WaitingTrigger = getattr(importlib.import_module(module), name)(**kwargs)
 
-    async def first_event() -> dict[str, Any]:
+    async def only_event() -> dict[str, Any]:
         events = rebuilt.run()
         try:
             event = await events.__anext__()
+            # A triggerer takes the first event and stops; going on proves there is no second.
+            extra = [more.payload async for more in events]
         finally:
             await events.aclose()
             await rebuilt.cleanup()
+        assert not extra, f"the trigger yielded more than one event: {event.payload} then {extra}"
         return dict(event.payload)
 
-    return asyncio.run(first_event())
+    return asyncio.run(only_event())
+
+
+@dataclass
+class AssetStore:
+    """An asset's state store (Airflow 3.3), as the triggerer hands it to an event trigger."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    async def aget(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    async def aset(self, key: str, value: Any) -> None:
+        import json
+
+        self.values[key] = json.loads(json.dumps(value))
+
+
+@dataclass
+class Accessors:
+    _by_name: dict[str, AssetStore]
+    _by_uri: dict[str, AssetStore] = field(default_factory=dict)
+
+
+def events_of(trigger: Any, count: int, store: AssetStore | None = None) -> list[dict[str, Any]]:
+    """An event trigger's first ``count`` events, as a triggerer running it would see them."""
+    if store is not None:
+        trigger.asset_state_store = Accessors({"campaign": store})
+
+    async def first() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        stream = trigger.run()
+        try:
+            async for event in stream:
+                found.append(dict(event.payload))
+                if len(found) == count:
+                    break
+        finally:
+            await stream.aclose()
+            await trigger.cleanup()
+        return found
+
+    return asyncio.run(first())
 
 
 @pytest.fixture(scope="module")

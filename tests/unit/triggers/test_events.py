@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 from airflow_provider_engage.triggers import _base as trigger_base
 from tests.helpers import service_requests
-from tests.unit.sensors.conftest import SimulatedTime
+from tests.unit.sensors.conftest import AssetStore, SimulatedTime, events_of
 
 AIRFLOW_3 = airflow_version.startswith("3.")
 PUSH: dict[str, Any] = {"to": "all", "body": {"platform": "all", "notification": {"alert": "weekly"}}}
@@ -41,48 +40,6 @@ AFTER_TWO_FIRINGS = dt.datetime(2030, 1, 10, tzinfo=dt.UTC)
 def create(trigger: dict[str, Any], *, name: str = "watched", push: dict[str, Any] | None = None) -> str:
     body = {"name": name, "enabled": True, "trigger": trigger, "push": push or PUSH}
     return str(EngageLabHook().create_schedule(body)["schedule_id"])
-
-
-@dataclass
-class AssetStore:
-    """An asset's state store (Airflow 3.3), as the triggerer hands it to an event trigger."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-
-    async def aget(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
-    async def aset(self, key: str, value: Any) -> None:
-        import json
-
-        self.values[key] = json.loads(json.dumps(value))
-
-
-@dataclass
-class Accessors:
-    _by_name: dict[str, AssetStore]
-    _by_uri: dict[str, AssetStore] = field(default_factory=dict)
-
-
-def events_of(trigger: Any, count: int, store: AssetStore | None = None) -> list[dict[str, Any]]:
-    """The trigger's first ``count`` events, as a triggerer running it would see them."""
-    if store is not None:
-        trigger.asset_state_store = Accessors({"campaign": store})
-
-    async def first() -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        stream = trigger.run()
-        try:
-            async for event in stream:
-                found.append(dict(event.payload))
-                if len(found) == count:
-                    break
-        finally:
-            await stream.aclose()
-            await trigger.cleanup()
-        return found
-
-    return asyncio.run(first())
 
 
 def calls(control: EmulatorControl) -> int:
@@ -181,6 +138,29 @@ def test_a_trigger_rebuilt_after_a_firing_does_not_announce_it_again_nor_miss_th
         "2030-01-16 09:00:00",
     ]
     assert store.values[f"schedule:{schedule_id}"]["announced"] == "2030-01-16 09:00:00"
+
+
+def test_a_one_off_push_that_fired_and_expired_while_no_triggerer_ran_is_still_announced(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.service_errors import EngageLabNotFoundError
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    early = create({"single": {"time": "2030-01-01 09:00:00", "zone_type": 1}}, name="early")
+    late = create({"single": {"time": "2030-01-01 10:00:00", "zone_type": 1}}, name="late")
+    store = AssetStore()
+    watcher = EngageLabMessagesEventTrigger(schedule_ids=[early, late])
+    _, kwargs = watcher.serialize()
+    (first,) = events_of(watcher, 1, store)
+    emulator.advance(86400)  # the triggerer is down while the late push fires; then it expires
+    with pytest.raises(EngageLabNotFoundError):
+        EngageLabHook().get_schedule(late)
+
+    (following,) = events_of(EngageLabMessagesEventTrigger(**kwargs), 1, store)
+
+    assert (first["schedule_id"], following["schedule_id"]) == (early, late)
+    assert following["occurrence"]["wall_time"] == "2030-01-01 10:00:00"
+    assert len(following["msg_ids"]) == 1
 
 
 @pytest.mark.parametrize("shared", [False, True], ids=["own poll", "shared poll"])
@@ -320,3 +300,33 @@ def test_a_pai_plans_sendings_give_one_event_each(
     ]
     assert all(event["metrics"]["Pending"] == 0 for event in events)
     assert all(len(event["msg_ids"]) == event["metrics"]["Total"] for event in events)
+
+
+def test_a_firing_before_the_watch_began_is_not_news_whatever_this_machines_clock_says(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    daily = {"periodical": {**WEEKLY["periodical"], "time_unit": "day", "point": []}}
+    schedule_id = create(daily)
+    emulator.set_clock("2030-01-01T02:00:00+00:00")  # the service's clock: the first firing is an hour old
+
+    (event,) = events_of(EngageLabMessagesEventTrigger(schedule_ids=[schedule_id]), 1)
+
+    # The watch begins at the service's now (2030), not at this machine's, years earlier.
+    assert event["occurrence"]["wall_time"] == "2030-01-02 09:00:00"
+
+
+def test_a_transient_failure_while_the_watch_opens_is_waited_through(
+    emulator: EmulatorControl, simulated: SimulatedTime
+) -> None:
+    from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+
+    schedule_id = create(WEEKLY)
+    # More 503s than the hook's own retries (2 in tests) on the read that opens the watch.
+    emulator.faults([{"kind": "status", "status": 503, "next": 4, "path": f"/v4/schedules/{schedule_id}"}])
+
+    (event,) = events_of(EngageLabMessagesEventTrigger(schedule_ids=[schedule_id]), 1)
+
+    assert event["occurrence"]["wall_time"] == "2030-01-02 09:00:00"
+    assert emulator.state()["faults"]["injected"]["status"] == 4
