@@ -12,7 +12,7 @@ A benchmark or campaign that fails is recorded as failed, the others still run, 
 exits non-zero. ``--only`` and ``--no-proof`` update the results already written: what was not
 run again keeps its last figures.
 
-    .venv/bin/python -m bench.run_all [--only NAME ...] [--no-proof] [--out bench/results.json]
+    .venv/bin/python -m bench.run_all [--only [NAME ...]] [--no-proof] [--out bench/results.json]
 """
 
 from __future__ import annotations
@@ -114,7 +114,12 @@ def load_previous(path: Path) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), help="run just these benchmarks")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        choices=sorted(BENCHMARKS),
+        help="run just these benchmarks (none: the proof alone)",
+    )
     parser.add_argument("--no-proof", action="store_true", help="skip the proof campaigns")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -122,7 +127,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="engage-bench-") as scratch:
         out = Path(scratch)
         benchmarks = {}
-        for name in args.only or BENCHMARKS:
+        for name in BENCHMARKS if args.only is None else args.only:
             print(f"\n=== bench.{name} ===", flush=True)
             benchmarks[name] = run_benchmark(name, BENCHMARKS[name], out)
         proof = None
@@ -130,7 +135,7 @@ def main() -> int:
             print("\n=== the proof campaigns, full form ===", flush=True)
             (out / "proof").mkdir()
             proof = run_proof(out / "proof")
-    previous = load_previous(args.out) if args.only or args.no_proof else {}
+    previous = load_previous(args.out) if args.only is not None or args.no_proof else {}
     results = {
         "generated": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "machine": {**host, "load_average_after": machine()["load_average"]},
@@ -140,6 +145,8 @@ def main() -> int:
     }
     if previous:
         results["seconds"] = previous.get("seconds", results["seconds"])  # what the whole of make bench took
+    if previous and not benchmarks:  # the proof alone: the figures' when and where stay the benchmarks'
+        results["generated"], results["machine"] = previous["generated"], previous["machine"]
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out} ({results['seconds']:.0f} s)")
     from docsgen import performance

@@ -142,6 +142,8 @@ def proof_tables(proof: Mapping[str, Any] | None) -> str:
 
 def run_summary(results: Mapping[str, Any]) -> str:
     host = results["machine"]
+    benchmarks = sum(document.get("seconds", 0) for document in results["benchmarks"].values())
+    proof = results.get("proof")
     load = host.get("load_average")
     shared = (
         f", with a load average of {number(load[0])} as it started (other work shares the machine)"
@@ -151,7 +153,8 @@ def run_summary(results: Mapping[str, Any]) -> str:
     return (
         f"Measured {results['generated'].replace('T', ' ').replace('+00:00', ' UTC')} on "
         f"{host['cpus']} CPUs ({host['platform']}, Python {host['python']}){shared}; "
-        f"`make bench` took {number(results['seconds'] / 60)} minutes.\n"
+        f"in `make bench` the benchmarks took {number(benchmarks / 60)} minutes"
+        + (f" and the proof campaigns {number(proof['seconds'] / 60)}.\n" if proof else ".\n")
     )
 
 
