@@ -18,7 +18,7 @@ EXTRAS2 := dev,emulator
 EXTRAS_E2E := $(EXTRAS),e2e
 SITE := site
 
-.PHONY: demo test lint types docs unit unit-airflow2 e2e e2e-system install constraints clean
+.PHONY: demo test lint types docs bench unit unit-airflow2 e2e e2e-system install constraints clean
 
 $(INSTALLED): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ types: $(INSTALLED)
 # the theme's end-of-life banner (Material for MkDocs gets fixes until May 2027), not a warning.
 docs: $(INSTALLED)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean --site-dir $(SITE)
+
+# Every benchmark, each beside its peer (about 7 minutes on a 2-core machine), and the proof
+# campaigns in full (about 9 more): bench/results.json, which docs/performance.md is generated from at `make docs`,
+# and its charts in bench/charts/. One benchmark again: $(BIN)/python -m bench.run_all --only NAME.
+# The proof alone: --only with no name.
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.run_all
 
 # pytest exits 5 when it collected nothing; that is a failure here like any other non-zero code.
 unit: $(INSTALLED)

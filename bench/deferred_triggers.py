@@ -10,7 +10,7 @@ event loop (measured as Airflow's triggerer watchdog does: a heartbeat that shou
 0.1 s, compared with the 0.2 s it warns at), and how long after the firing the last one reported
 (poke_interval 60, so the goal is within 120 s).
 
-    .venv/bin/python -m bench.deferred_triggers [--count 1000] [--lead 20]
+    .venv/bin/python -m bench.deferred_triggers [--count 1000] [--lead 30] [--json PATH]
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ from typing import Any
 
 from airflow_provider_engage.emulator import EmulatorConfig, emulator_process
 from airflow_provider_engage.emulator.client import EmulatorControl
+from bench.figures import Figure, Goal, report
 
+COMMAND = ".venv/bin/python -m bench.deferred_triggers"
 PUSH = {"to": "all", "body": {"platform": "all", "notification": {"alert": "same second"}}}
 HEARTBEAT = 0.1
 STALL_WARNING = 0.2  # Airflow's [triggerer] blocked_main_thread_warning_threshold
+MEMORY_GOAL = Goal("<", 64)
+REPORT_GOAL = Goal("<", 120)  # two poke intervals
 
 
 def rss_mb() -> float:
@@ -119,6 +123,27 @@ async def wait_for_all(watches: list[dict[str, Any]], offset: float, fire: dt.da
     }
 
 
+def headline(details: dict[str, Any]) -> list[Figure]:
+    count = details["triggers"]
+    return [
+        Figure(
+            f"{count} triggers: reported success", details["succeeded"], "triggers", goal=Goal(">=", count)
+        ),
+        Figure("memory added while waiting", details["memory_added_mb"], "MB", goal=MEMORY_GOAL),
+        Figure(
+            "memory added at the peak (the looks)", details["peak_memory_added_mb"], "MB", goal=MEMORY_GOAL
+        ),
+        Figure("worst event-loop stall", details["worst_stall_s"], "s", goal=Goal("<=", STALL_WARNING)),
+        Figure(
+            f"event-loop stalls over {STALL_WARNING} s",
+            details["stalls_over_warning"],
+            "",
+            goal=Goal("<=", 0),
+        ),
+        Figure("last report after the firing", details["last_report_after_firing_s"], "s", goal=REPORT_GOAL),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
@@ -149,21 +174,9 @@ def main() -> None:
         )
     figures["throttled_looks_429"] = throttled
     print(f"{figures['triggers']} deferred triggers in one event loop, all firing in the same second\n")
-    rows = [
-        ("succeeded", f"{figures['succeeded']} / {figures['triggers']}", "all"),
-        ("memory added while waiting", f"{figures['memory_added_mb']} MB", "< 64 MB"),
-        ("memory added at the peak (the looks)", f"{figures['peak_memory_added_mb']} MB", "< 64 MB"),
-        ("worst event-loop stall", f"{figures['worst_stall_s']} s", f"<= {STALL_WARNING} s"),
-        ("stalls over 0.2 s", str(figures["stalls_over_warning"]), "0"),
-        ("first report after the firing", f"{figures['first_report_after_firing_s']} s", ""),
-        ("last report after the firing", f"{figures['last_report_after_firing_s']} s", "< 120 s"),
-        ("looks throttled (429) and retried", str(throttled), ""),
-    ]
-    for name, value, goal in rows:
-        print(f"  {name:<36} {value:>14}   {goal}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(figures, out, indent=2)
+    print(f"  first report after the firing: {figures['first_report_after_firing_s']} s")
+    print(f"  looks throttled (429) and retried: {throttled}")
+    report(args.json, "deferred_triggers", COMMAND, headline(figures), figures)
 
 
 if __name__ == "__main__":

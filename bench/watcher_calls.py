@@ -29,7 +29,11 @@ from typing import Any
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
+from bench.figures import Figure, Goal, report
 from bench.sensor_calls import calls, napping, sleeps_move
+
+COMMAND = ".venv/bin/python -m bench.watcher_calls"
+PEER = "an @hourly DAG of HttpSensor"
 
 START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)  # a Tuesday, 08:00 in Shanghai
 WEEK = dt.timedelta(days=7)
@@ -119,6 +123,22 @@ def with_hourly_sensor_dag(control: EmulatorControl, schedule_id: str) -> dict[s
     return {"calls": calls(control) - before, "firings": int(first_seen is not None), "delay_s": delay}
 
 
+def headline(details: dict[str, dict[str, Any]]) -> list[Figure]:
+    ours, peer = details["watcher"], details["hourly sensor DAG"]
+    return [
+        Figure(
+            "API calls over one week",
+            ours["calls"],
+            "calls",
+            PEER,
+            peer["calls"],
+            Goal("<", 1, of_ratio=True),
+        ),
+        Figure("firings announced", ours["firings"], "", PEER, peer["firings"], Goal(">=", 1)),
+        Figure("first knew of the firing", ours["delay_s"], "s after it", PEER, peer["delay_s"]),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="also write the figures to this file")
@@ -144,9 +164,7 @@ def main() -> None:
         print(f"  {name:<20} {row['calls']:>6} {row['firings']:>8} {row['delay_s']:>29.0f}")
     ratio = peer["calls"] / max(ours["calls"], 1)
     print(f"\n  the watcher made {ratio:.0f}x fewer calls (ran {time.monotonic() - started:.0f} s)")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(figures, out, indent=2)
+    report(args.json, "watcher_calls", COMMAND, headline(figures), figures)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """MkDocs hooks (``hooks:`` in mkdocs.yml): what the site generates from the code as it is built.
 
 - ``figures/*.svg``: :data:`docsgen.figures.FIGURES`, drawn afresh on every build and added to
-  the site without being written into ``docs/``;
+  the site without being written into ``docs/``, and the charts of ``bench/results.json``
+  (:func:`docsgen.performance.charts`);
 - a line ``<!-- generated: NAME -->`` on a page: replaced by the table :data:`docsgen.codes.TABLES`
-  names so, or the figure and caption :func:`docsgen.figures.embeds` does (an unknown name is a
+  names so, or the figure and caption :func:`docsgen.figures.embeds` does, or the figures of
+  ``bench/results.json`` :func:`docsgen.performance.embeds` does (an unknown name is a
   warning, so a strict build fails). On GitHub the comment shows nothing, not a broken image;
 - a page another branch is still writing (:data:`docsgen.pages.PENDING_PAGES`) gets a
   stand-in until it lands;
@@ -27,14 +29,14 @@ if str(ROOT) not in sys.path:
 from mkdocs.plugins import get_plugin_logger  # noqa: E402
 from mkdocs.structure.files import File, Files  # noqa: E402
 
-from docsgen import codes, figures  # noqa: E402
+from docsgen import codes, figures, performance  # noqa: E402
 from docsgen.pages import GENERATED, NOT_SHIPPED, PENDING_PAGES  # noqa: E402
 
 log = get_plugin_logger("docsgen")
 
 
 def on_files(files: Files, config: Any) -> Files:
-    for name, draw in figures.FIGURES.items():
+    for name, draw in {**figures.FIGURES, **performance.charts(performance.load())}.items():
         files.append(File.generated(config, f"{figures.FIGURES_DIR}/{name}", content=draw()))
     for uri, text in PENDING_PAGES.items():
         if files.get_file_from_path(uri) is None:
@@ -44,7 +46,7 @@ def on_files(files: Files, config: Any) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
-    embeds = figures.embeds()
+    embeds = {**figures.embeds(), **performance.embeds(performance.load())}
     page_dir = posixpath.dirname(page.file.src_uri)
 
     def generated(match: re.Match[str]) -> str:

@@ -5,14 +5,18 @@ definition are :class:`~airflow_provider_engage.hooks._base.EngageBaseHook`'s, s
 sync transport. Nothing here blocks the loop: the connection is read with
 ``get_async_connection``, rate-limit waits and retry pauses are ``asyncio.sleep``.
 
-aiohttp is imported when the first request is sent, not with this module, so importing a hook
-module costs a DAG or a sync task nothing.
+aiohttp is imported before the first request is sent, in a worker thread, not with this module:
+importing a hook or trigger module (a DAG file with an ``AssetWatcher`` does) costs a DAG or a
+sync task nothing, and the first trigger to send does not stall its event loop for the import
+(a few hundred milliseconds, longer than Airflow's triggerer tolerates).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
+import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -21,10 +25,11 @@ from airflow.providers.common.compat.sdk import mask_secret
 from tenacity import AsyncRetrying
 
 from airflow_provider_engage import __version__
+from airflow_provider_engage.hooks._answers import FailedAttempt
 from airflow_provider_engage.hooks._base import EngageBaseHook, NoAnswer, Outgoing, Reply, lost_send
 from airflow_provider_engage.hooks._connection import ConnectionSettings, settle
 from airflow_provider_engage.hooks._retry import Transport
-from airflow_provider_engage.hooks._tenacity import vendor_errors
+from airflow_provider_engage.hooks._tenacity import Replay, vendor_errors
 
 if TYPE_CHECKING:
     import aiohttp
@@ -125,12 +130,23 @@ class EngageAsyncHook(EngageBaseHook):
         await asyncio.sleep(seconds)
 
     async def _run(self, call: ApiCall[T]) -> T:
-        """Send ``call`` with retries as :mod:`~airflow_provider_engage.hooks._retry` decides."""
+        """Send ``call`` with retries as :mod:`~airflow_provider_engage.hooks._retry` decides.
+
+        The first attempt goes outside tenacity (see :class:`~._tenacity.Replay`).
+        """
+        await _import_aiohttp()
         await self.load_connection()
         with vendor_errors():
-            result: T = await AsyncRetrying(**self._retry_arguments(call, sleep=self._sleep))(
-                self._attempt, call
-            )
+            try:
+                return await self._attempt(call)
+            except FailedAttempt as failed:
+                replay = Replay(failed)
+
+            async def attempt(call: ApiCall[T]) -> T:
+                replay.take()
+                return await self._attempt(call)
+
+            result: T = await AsyncRetrying(**self._retry_arguments(call, sleep=self._sleep))(attempt, call)
         return result
 
     async def _attempt(self, call: ApiCall[T]) -> T:
@@ -173,6 +189,11 @@ def endpoint(
     return cast(
         "Callable[Concatenate[EngageAsyncHook, P], Coroutine[Any, Any, T]]", functools.wraps(build)(method)
     )
+
+
+async def _import_aiohttp() -> None:
+    if "aiohttp" not in sys.modules:
+        await asyncio.to_thread(importlib.import_module, "aiohttp")
 
 
 def _user_agent() -> str:

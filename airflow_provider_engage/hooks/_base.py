@@ -90,6 +90,7 @@ class EngageBaseHook(BaseHook):
         self.rate_limiter = rate_limiter
         self.service_clock = ServiceClock()  # set from every answer's Date header
         self._settings: ConnectionSettings | None = None
+        self._base_url_of: tuple[ConnectionSettings, str] | None = None
 
     # --- the connection -------------------------------------------------------------------------
 
@@ -121,6 +122,15 @@ class EngageBaseHook(BaseHook):
 
     @property
     def base_url(self) -> str:
+        """Where the requests go, from the connection; worked out once per connection read, as
+        every attempt needs it."""
+        settings = self.connection
+        known = self._base_url_of
+        if known is None or known[0] is not settings:
+            known = self._base_url_of = (settings, self._resolve_base_url(settings))
+        return known[1]
+
+    def _resolve_base_url(self, settings: ConnectionSettings) -> str:
         raise NotImplementedError
 
     def _auth_headers(self, call: ApiCall[Any], body: bytes) -> dict[str, str]:

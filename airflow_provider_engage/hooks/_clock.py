@@ -31,6 +31,13 @@ class ServiceClock:
     def __init__(self, offset: float = 0.0, *, now: Callable[[], dt.datetime] = _real_now) -> None:
         self.offset = offset
         self._now = now
+        self._last_date: tuple[str, dt.datetime] | None = None  # answers within a second share one
+
+    def _parse_date(self, text: str) -> dt.datetime:
+        if self._last_date is None or self._last_date[0] != text:
+            said = parsedate_to_datetime(text)
+            self._last_date = (text, said if said.tzinfo is not None else said.replace(tzinfo=dt.UTC))
+        return self._last_date[1]
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take the service's time from an answer's ``Date`` header, when it has a readable one."""
@@ -38,11 +45,9 @@ class ServiceClock:
         if not text:
             return
         try:
-            said = parsedate_to_datetime(text)
+            said = self._parse_date(text)
         except (TypeError, ValueError, IndexError):
             return
-        if said.tzinfo is None:
-            said = said.replace(tzinfo=dt.UTC)
         self.offset = (said - self._now()).total_seconds()
 
     def now(self) -> dt.datetime:

@@ -47,6 +47,9 @@ class Transport(enum.Enum):
 
 def header_value(headers: Mapping[str, str], name: str) -> str | None:
     """A response header by case-insensitive name, whatever mapping the HTTP library gives."""
+    value = headers.get(name)  # requests' and aiohttp's headers already ignore case
+    if value is not None:
+        return value
     wanted = name.lower()
     return next((value for key, value in headers.items() if key.lower() == wanted), None)
 

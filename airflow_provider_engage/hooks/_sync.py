@@ -17,10 +17,11 @@ from requests.adapters import HTTPAdapter
 from tenacity import Retrying
 
 from airflow_provider_engage import __version__
+from airflow_provider_engage.hooks._answers import FailedAttempt
 from airflow_provider_engage.hooks._base import EngageBaseHook, NoAnswer, Outgoing, Reply, lost_send
 from airflow_provider_engage.hooks._connection import ConnectionSettings, settle
 from airflow_provider_engage.hooks._retry import Transport
-from airflow_provider_engage.hooks._tenacity import vendor_errors
+from airflow_provider_engage.hooks._tenacity import Replay, vendor_errors
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks._calls import ApiCall
@@ -110,6 +111,14 @@ class EngageSyncHook(EngageBaseHook):
     def _new_session(self) -> requests.Session:
         session = requests.Session()
         session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        # The environment's proxies (HTTPS_PROXY, NO_PROXY) and CA bundle (REQUESTS_CA_BUNDLE) are
+        # read once, here, for the hook's one base URL: requests would scan the whole environment
+        # twice per request (most of its own CPU time per call). Off too: ~/.netrc, whose entry for
+        # the host would replace the connection's credentials.
+        found = session.merge_environment_settings(self.base_url, {}, None, None, None)
+        session.trust_env = False
+        session.proxies.update(found["proxies"])
+        session.verify = found["verify"] if found["verify"] is not None else session.verify
         session.mount("https://", HTTPAdapter(pool_maxsize=self.max_connections))
         session.mount("http://", HTTPAdapter(pool_maxsize=self.max_connections))
         return session
@@ -129,9 +138,21 @@ class EngageSyncHook(EngageBaseHook):
         time.sleep(seconds)
 
     def _run(self, call: ApiCall[T]) -> T:
-        """Send ``call`` with retries as :mod:`~airflow_provider_engage.hooks._retry` decides."""
+        """Send ``call`` with retries as :mod:`~airflow_provider_engage.hooks._retry` decides.
+
+        The first attempt goes outside tenacity (see :class:`~._tenacity.Replay`).
+        """
         with vendor_errors():
-            result: T = Retrying(**self._retry_arguments(call, sleep=self._sleep))(self._attempt, call)
+            try:
+                return self._attempt(call)
+            except FailedAttempt as failed:
+                replay = Replay(failed)
+
+            def attempt(call: ApiCall[T]) -> T:
+                replay.take()
+                return self._attempt(call)
+
+            result: T = Retrying(**self._retry_arguments(call, sleep=self._sleep))(attempt, call)
         return result
 
     def _attempt(self, call: ApiCall[T]) -> T:

@@ -6,8 +6,8 @@ state into them, so the sync and the async loop differ in nothing but how they s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_engage.hooks._answers import FailedAttempt
@@ -16,7 +16,7 @@ from airflow_provider_engage.hooks._retry import RetrySettings, should_retry, wa
 if TYPE_CHECKING:
     from tenacity import RetryCallState
 
-__all__ = ["describe_retry", "retry_arguments", "vendor_errors"]
+__all__ = ["Replay", "describe_retry", "retry_arguments", "vendor_errors"]
 
 
 def retry_arguments(
@@ -52,13 +52,40 @@ def retry_arguments(
     return {"retry": retry, "wait": wait, "sleep": sleep, "before_sleep": before_sleep, "reraise": True}
 
 
-@contextmanager
-def vendor_errors() -> Iterator[None]:
-    """The vendor's exception instead of the last :class:`FailedAttempt`, once retrying stops."""
-    try:
-        yield
-    except FailedAttempt as failed:
-        raise failed.error from failed.__cause__
+class Replay:
+    """An attempt that failed before tenacity ran, raised again as tenacity's first attempt.
+
+    The transports send a call's first attempt outside tenacity, since nearly every call
+    succeeds at once and tenacity's loop costs more CPU than the rest of the hook (the async one
+    inspects its callbacks on every attempt). When that attempt fails, tenacity takes over: its
+    first attempt is this replay of the failure, not a second send, so it decides, waits and logs
+    exactly as if it had run the first attempt itself.
+    """
+
+    def __init__(self, failed: FailedAttempt) -> None:
+        self._failed: FailedAttempt | None = failed
+
+    def take(self) -> None:
+        """Raise the first attempt's failure, once; later calls return (the real attempts follow)."""
+        failed, self._failed = self._failed, None
+        if failed is not None:
+            raise failed
+
+
+class vendor_errors:  # lower case: used as ``with vendor_errors():``, as before
+    """The vendor's exception instead of the last :class:`FailedAttempt`, once retrying stops.
+
+    A class, not ``@contextmanager``: every call enters it, and a generator costs more.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, failed: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if isinstance(failed, FailedAttempt):
+            raise failed.error from failed.__cause__
 
 
 def describe_retry(failed: FailedAttempt) -> str:

@@ -20,6 +20,7 @@ from airflow_provider_engage.hooks import _engagelab_api as api
 from airflow_provider_engage.hooks._async import EngageAsyncHook, endpoint
 from airflow_provider_engage.hooks._base import EngageBaseHook
 from airflow_provider_engage.hooks._calls import ApiCall
+from airflow_provider_engage.hooks._connection import ConnectionSettings
 from airflow_provider_engage.hooks._paging import iter_pages
 from airflow_provider_engage.hooks._sync import EngageSyncHook
 from airflow_provider_engage.hooks.engagelab_spec import SCHEDULES_PAGE_SIZE
@@ -42,10 +43,9 @@ class EngageLabConnectionMixin(EngageBaseHook):
         super().__init__(engagelab_conn_id, **kwargs)
         self.engagelab_conn_id = engagelab_conn_id
 
-    @property
-    def base_url(self) -> str:
+    def _resolve_base_url(self, settings: ConnectionSettings) -> str:
         """The connection's host (a full URL as it is, a bare host over https), else the region's."""
-        return api.base_url_of(self.connection.host, self.extra, self.connection.port)
+        return api.base_url_of(settings.host, settings.extra, settings.port)
 
     @cached_property
     def site_timezone(self) -> str:

@@ -23,7 +23,7 @@ from airflow_provider_engage.hooks import _pai_api as api
 from airflow_provider_engage.hooks._async import EngageAsyncHook, endpoint
 from airflow_provider_engage.hooks._base import EngageBaseHook
 from airflow_provider_engage.hooks._calls import ApiCall
-from airflow_provider_engage.hooks._connection import check_credential
+from airflow_provider_engage.hooks._connection import ConnectionSettings, check_credential
 from airflow_provider_engage.hooks._paging import iter_pages
 from airflow_provider_engage.hooks._sync import EngageSyncHook
 from airflow_provider_engage.hooks.pai_spec import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, ScheduleFields
@@ -50,9 +50,8 @@ class PaiConnectionMixin(EngageBaseHook):
         """``gateway`` (the documented CreateSchedule gateway) or ``roa`` (the signed /api/v2 API)."""
         return api.api_style_of(self.extra)
 
-    @property
-    def base_url(self) -> str:
-        return api.base_url_of(self.connection.host, self.extra, self.connection.port)
+    def _resolve_base_url(self, settings: ConnectionSettings) -> str:
+        return api.base_url_of(settings.host, settings.extra, settings.port)
 
     @cached_property
     def api_key(self) -> str | None:

@@ -10,6 +10,7 @@ parsing light.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -334,7 +335,8 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
 
     :param schedules: the schedules to create (a list of dicts, templated).
     :param max_workers: requests in flight at once.
-    :param requests_per_second: the client-side limit (EngageLab allows 500 a second per AppKey).
+    :param requests_per_second: the client-side limit (EngageLab allows 500 a second per AppKey), with
+        bursts of a tenth of a second's worth after a pause.
     :param progress_interval: seconds between progress lines in the log.
     :param engagelab_conn_id: the ``engagelab`` connection.
     """
@@ -347,7 +349,7 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         self,
         *,
         schedules: list[dict[str, Any]] | Any,
-        max_workers: int = 32,
+        max_workers: int = 64,
         requests_per_second: float = 450.0,
         progress_interval: float = 5.0,
         engagelab_conn_id: str = DEFAULT_CONN_ID,
@@ -402,7 +404,7 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             with refuse_bad_input():
                 items = _listed(self.schedules)
             # The limiter sits in the hook's transport, so retries (after a 429 or 503) wait their turn too.
-            limiter = RateLimiter(self.requests_per_second)
+            limiter = RateLimiter(self.requests_per_second, burst=_burst(self.requests_per_second))
             hook = _engagelab_hook(
                 self.engagelab_conn_id, max_connections=self.max_workers, rate_limiter=limiter
             )
@@ -418,12 +420,19 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             with refuse_bad_input():
                 bodies = self._each_item(range(len(items)), len(items), body_of)
                 keys = self._keys(items, task_key(context))
+            # The clock rules depend on the trigger, the zone and now alone, so a trigger that
+            # passed for one item passes for every item carrying it (a campaign's items mostly share
+            # one): checked once. A refusal is not remembered, so each item's names what it wrote.
+            passed: set[str] = set()
+
+            def due(index: int) -> None:
+                trigger = json.dumps(bodies[index]["trigger"], sort_keys=True)
+                if trigger not in passed:
+                    _check_due(items[index], bodies[index], site_tz=site_tz, now=now)
+                    passed.add(trigger)
+
             with _clock_rules(retry=is_retry(context)):
-                self._each_item(
-                    range(len(items)),
-                    len(items),
-                    lambda index: _check_due(items[index], bodies[index], site_tz=site_tz, now=now),
-                )
+                self._each_item(range(len(items)), len(items), due)
             index_of = {key: index for index, key in enumerate(keys)}
             outcomes = create_once(
                 keys,
@@ -486,6 +495,12 @@ def _listed(items: object) -> list[Any]:
     if not isinstance(items, list | tuple):
         raise InvalidFieldError("schedules", f"must be a list of schedules, got {type(items).__name__}")
     return list(items)
+
+
+def _burst(requests_per_second: float) -> int:
+    """A tenth of a second's worth: a slot a busy worker was late for is used a moment later, not
+    lost, and no second sees more than 1.1 times the rate (495 at the default 450, under 500)."""
+    return max(1, int(requests_per_second / 10))
 
 
 def _bulk_failure(items: Sequence[Mapping[str, Any]], errors: Mapping[int, Exception]) -> AirflowException:

@@ -16,7 +16,6 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import aiohttp  # noqa: F401 (imported with the trigger class, not by its first request inside the loop)
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_engage.hooks._clock import ServiceClock

@@ -1,11 +1,11 @@
 """The DAGs the deployments run, and what each is known to do.
 
 ``SINGLE_PUSH_DAG`` and ``FANOUT_DAG`` are the one place to switch the DAGs the deployments
-run. The single push is the example ``campaign_single_push``; the fan-out is the stand-in
-``tests/e2e/dags/e2e_fanout.py`` (site-time pushes, all firing at once), not the example
-``segment_fanout``: that one's zone_type 2 schedules are waited for in every time zone (a
-26-hour window), which a deployment in real time would need a clock jump for once the sensors
-are deferred.
+run: the examples ``campaign_single_push`` and ``segment_fanout``. The fan-out's pushes are
+zone_type 2 (09:00 on every device's clock, arriving over about 26 hours), so its run gets the
+next day's interval, its first arrival comes after the single push, and a deployment moves the
+emulator's clock past its window once the sensors are deferred (they re-read the service's
+clock every 15 s while it disagrees with the machine's).
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ import pendulum
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "dags_examples"
-E2E_DAGS = Path(__file__).resolve().parent / "dags"
 
 SINGLE_PUSH_DAG = "campaign_single_push"
-FANOUT_DAG = "e2e_fanout"
+FANOUT_DAG = "segment_fanout"
+
+
+# A run's data interval ends here unless its DAG says otherwise.
+INTERVAL_END = pendulum.datetime(2026, 12, 2, tz="UTC")
 
 
 def next_day_nine_in_shanghai(data_interval_end: pendulum.DateTime) -> pendulum.DateTime:
@@ -30,31 +33,57 @@ def next_day_nine_in_shanghai(data_interval_end: pendulum.DateTime) -> pendulum.
     return local.in_timezone("UTC")
 
 
+def next_day_nine_on_every_device(data_interval_end: pendulum.DateTime) -> pendulum.DateTime:
+    """When 09:00 the day after the interval's end (its UTC date) comes last: at UTC-12."""
+    return data_interval_end.start_of("day").add(days=1, hours=9 + 12)
+
+
 @dataclass(frozen=True)
 class DagUnderTest:
     dag_id: str
     file: Path
-    # When its sensors' firing comes, from the run's data interval end.
-    fire_at: Callable[[pendulum.DateTime], pendulum.DateTime]
+    # When its sensors' firing has come everywhere, from the run's data interval end.
+    fired_by: Callable[[pendulum.DateTime], pendulum.DateTime]
     # How many EngageLab schedules one run creates: a second create of any shows as one more.
     schedules: int
+    # Its run's data interval ends here (a day ending at midnight UTC, as a scheduled @daily run's).
+    interval_end: pendulum.DateTime = INTERVAL_END
+    # zone_type 2 pushes: the emulator's clock is moved past their window (plus the sensors' grace).
+    moves_clock: bool = False
+
+    @property
+    def logical_date(self) -> str:
+        """Before now for every DAG: a run whose logical date is still ahead waits for it."""
+        return INTERVAL_END.subtract(days=1).isoformat()
+
+    @property
+    def interval(self) -> tuple[str, str]:
+        return self.interval_end.subtract(days=1).isoformat(), self.interval_end.isoformat()
+
+    @property
+    def fire_at(self) -> pendulum.DateTime:
+        return self.fired_by(self.interval_end)
 
 
 KNOWN = {
     dag.dag_id: dag
     for dag in (
-        DagUnderTest("engage_campaign", EXAMPLES / "engage_campaign.py", next_day_nine_in_shanghai, 6),
         # As announced: a push plan, one single schedule, a deferrable sensor, message statistics.
         DagUnderTest(
             "campaign_single_push", EXAMPLES / "campaign_single_push.py", next_day_nine_in_shanghai, 1
         ),
-        DagUnderTest("e2e_fanout", E2E_DAGS / "e2e_fanout.py", next_day_nine_in_shanghai, 3),
+        # Three segments, bulk-created at 09:00 device time the day after the next day's interval,
+        # waited for in every zone by mapped sensors, then their statistics.
+        DagUnderTest(
+            "segment_fanout",
+            EXAMPLES / "segment_fanout.py",
+            next_day_nine_on_every_device,
+            3,
+            interval_end=pendulum.datetime(2026, 12, 3, tz="UTC"),
+            moves_clock=True,
+        ),
     )
 }
 
 SINGLE_PUSH = KNOWN[SINGLE_PUSH_DAG]
 FANOUT = KNOWN[FANOUT_DAG]
-
-# Every run's interval: one day ending at a midnight UTC, as a scheduled @daily run has.
-INTERVAL_END = pendulum.datetime(2026, 12, 2, tz="UTC")
-INTERVAL_START = INTERVAL_END.subtract(days=1)

@@ -1,11 +1,14 @@
 """Deployment 2: past one machine. CeleryExecutor, Redis broker, PostgreSQL for the metadata and
 Celery's results, two Celery workers and two triggerers, each with a host name of its own.
 
-The single-push example and the fan-out DAG (mapped deferrable sensors) run at once. While
-every sensor is deferred, the triggerer holding the most of their triggers is killed with
-SIGKILL (its whole process group, as if its machine went away). Each trigger must then be
-taken over by the other triggerer and every sensor complete exactly once: one try, one trigger
-event, one resumption; no schedule created twice; both runs succeed.
+The examples ``campaign_single_push`` and ``segment_fanout`` (mapped deferrable sensors, each
+waiting for its zone_type 2 push in every time zone) run at once. While every sensor is
+deferred, the triggerer holding the most of their triggers is killed with SIGKILL (its whole
+process group, as if its machine went away). Each trigger must then be taken over by the other
+triggerer and every sensor complete exactly once: one try, one trigger event, one resumption;
+no schedule created twice; both runs succeed. The single push fires in
+real time; once its run is over, the emulator's clock moves past the fan-out's 26-hour window,
+which its sensors notice at their next clock check.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import pendulum
 import psycopg2
 import pytest
 
+from airflow_provider_engage.sensors.engagelab import DEFAULT_GRACE_SECONDS
 from tests.e2e import netns
-from tests.e2e.dags import FANOUT, INTERVAL_END, INTERVAL_START, SINGLE_PUSH
+from tests.e2e.dags import FANOUT, SINGLE_PUSH
 from tests.e2e.deployment import Deployment, Ports, leaks
 from tests.e2e.evidence import Teardown, phase, record
 from tests.e2e.observe import TRIGGER_CLASS, RunWatch, log_text
@@ -132,9 +136,9 @@ def _sensor_keys(watches: list[RunWatch]) -> list[tuple[RunWatch, tuple[str, int
 def failover(celery: Celery) -> Failover:
     deployment, control = celery.deployment, celery.emulator.control
     api = deployment.api
-    fire_at = SINGLE_PUSH.fire_at(INTERVAL_END)
-    assert FANOUT.fire_at(INTERVAL_END) == fire_at
-    watches = [RunWatch(dag.dag_id, f"e2e_{dag.dag_id}") for dag in (SINGLE_PUSH, FANOUT)]
+    fire_at = SINGLE_PUSH.fire_at
+    dags = (SINGLE_PUSH, FANOUT)  # in the order their pushes fire
+    watches = [RunWatch(dag.dag_id, f"e2e_{dag.dag_id}") for dag in dags]
 
     def poll() -> None:
         for watch in watches:
@@ -142,13 +146,8 @@ def failover(celery: Celery) -> Failover:
 
     with phase("celery: both DAGs triggered, every sensor deferred"):
         control.set_clock(fire_at.subtract(seconds=LEAD), frozen=False)
-        for watch in watches:
-            api.trigger(
-                watch.dag_id,
-                watch.run_id,
-                logical_date=INTERVAL_START.isoformat(),
-                interval=(INTERVAL_START.isoformat(), INTERVAL_END.isoformat()),
-            )
+        for dag, watch in zip(dags, watches, strict=True):
+            api.trigger(dag.dag_id, watch.run_id, logical_date=dag.logical_date, interval=dag.interval)
 
         def all_held() -> bool:
             poll()
@@ -185,7 +184,9 @@ def failover(celery: Celery) -> Failover:
         celery.triggerers[victim].kill_group()
         killed_at = time.monotonic()
         runs = {}
-        for watch in watches:
+        for dag, watch in zip(dags, watches, strict=True):
+            if dag.moves_clock:  # hours pass while its sensors sleep: past every zone and the grace
+                control.set_clock(dag.fire_at.add(seconds=DEFAULT_GRACE_SECONDS + 60), frozen=False)
             runs[watch.dag_id] = api.wait_for_run(
                 watch.dag_id, watch.run_id, RUN_TIMEOUT - (time.monotonic() - killed_at), lambda _tis: poll()
             )
@@ -253,13 +254,23 @@ def test_the_killed_triggerer_held_triggers_and_the_other_took_them_over(failove
 
 def test_every_sensor_completed_exactly_once(failover: Failover, celery: Celery) -> None:
     api, home = celery.deployment.api, celery.deployment.home
+    survivor = next(name for name in TRIGGERERS if name != failover.victim)
     for watch, (task_id, map_index) in _sensor_keys(failover.watches):
         tries = api.tries(watch.dag_id, watch.run_id, task_id, map_index)
         assert [(t["try_number"], t["state"]) for t in tries] == [(1, "success")], tries
         entries = api.log(watch.dag_id, watch.run_id, task_id, 1, map_index)
         fired = [e for e in entries if e.get("event") == "Trigger fired event"]
-        assert len(fired) == 1, log_text(entries)
-        assert "'status': 'success'" in str(fired[0].get("result"))
+        # Airflow 3.3 sometimes writes a taken-over trigger's lines to the triggerer's own output
+        # instead of the try's trigger file (seen once in several runs): the one event is then
+        # there, named for this try, and counted the same.
+        name = f"name='{watch.dag_id}/{watch.run_id}/{task_id}/{map_index}/1"
+        survivor_output = [
+            line
+            for line in celery.triggerers[survivor].log_text().splitlines()
+            if "Trigger fired event" in line and name in line
+        ]
+        assert len(fired) + len(survivor_output) == 1, log_text(entries)
+        assert "'status': 'success'" in (str(fired[0].get("result")) if fired else survivor_output[0])
         resumed = [e for e in entries if "fired for its" in str(e.get("event"))]
         assert len(resumed) == 1, log_text(entries)
         # The triggerers' own log files for this try: the event came from the survivor only.
@@ -273,8 +284,9 @@ def test_every_sensor_completed_exactly_once(failover: Failover, celery: Celery)
         # The one event came from the triggerer holding the trigger when the push fired: the
         # survivor, also for the triggers the killed one had held (its own file, if it wrote one
         # before the SIGKILL, has no event).
-        assert events[failover.survivor_job] == 1, {job: text[-2000:] for job, text in files.items()}
-        assert sum(events.values()) == 1, events
+        tails = {job: text[-2000:] for job, text in files.items()}
+        assert events[failover.survivor_job] + len(survivor_output) == 1, tails
+        assert sum(events.values()) + len(survivor_output) == 1, events
         # Any other start of the same trigger (Airflow may hand a trigger to a second triggerer
         # around its firing) ended cancelled, without an event of its own.
         for job, text in files.items():

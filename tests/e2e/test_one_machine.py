@@ -15,7 +15,7 @@ import pendulum
 import pytest
 
 from tests.e2e import netns
-from tests.e2e.dags import INTERVAL_END, INTERVAL_START, SINGLE_PUSH
+from tests.e2e.dags import SINGLE_PUSH
 from tests.e2e.deployment import leaks
 from tests.e2e.evidence import phase, record
 from tests.e2e.observe import TRIGGER_CLASS, RunWatch, log_text
@@ -39,7 +39,7 @@ class SinglePushRun:
 @pytest.fixture(scope="module")
 def single_push(one_machine: OneMachine) -> SinglePushRun:
     deployment, emulator = one_machine.deployment, one_machine.emulator
-    fire_at = SINGLE_PUSH.fire_at(INTERVAL_END)
+    fire_at = SINGLE_PUSH.fire_at
     run_id = "e2e_single_push"
     watch = RunWatch(SINGLE_PUSH.dag_id, run_id)
     with phase(f"one-machine: {SINGLE_PUSH.dag_id} triggered and run to its end"):
@@ -47,8 +47,8 @@ def single_push(one_machine: OneMachine) -> SinglePushRun:
         deployment.api.trigger(
             SINGLE_PUSH.dag_id,
             run_id,
-            logical_date=INTERVAL_START.isoformat(),
-            interval=(INTERVAL_START.isoformat(), INTERVAL_END.isoformat()),
+            logical_date=SINGLE_PUSH.logical_date,
+            interval=SINGLE_PUSH.interval,
         )
         run = deployment.api.wait_for_run(SINGLE_PUSH.dag_id, run_id, RUN_TIMEOUT, watch.take)
         watch.take(deployment.api.task_instances(SINGLE_PUSH.dag_id, run_id))

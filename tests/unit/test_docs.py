@@ -4,6 +4,7 @@ code). ``make docs`` builds the site itself, strictly."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import itertools
 import json
@@ -20,7 +21,7 @@ import yaml
 from airflow_provider_engage import timing
 from airflow_provider_engage.get_provider_info import get_provider_info
 from airflow_provider_engage.hooks import engagelab_spec, pai_spec
-from docsgen import codes, figures
+from docsgen import codes, figures, performance
 from docsgen.pages import GENERATED, NOT_SHIPPED, PENDING_PAGES
 
 ROOT = Path(__file__).parents[2]
@@ -350,3 +351,70 @@ def test_sphinx_roles_become_optional_links_and_literal_block_markers_colons() -
         'See <autoref identifier="airflow_provider_engage.timing.Occurrence" optional>'
         "<code>Occurrence</code></autoref> and `nowhere`. Like this:"
     )
+
+
+# --- the performance page: generated from bench/results.json ------------------------------------
+
+PERFORMANCE = DOCS / "performance.md"
+
+
+def _performance_page(results: dict[str, object]) -> str:
+    """docs/performance.md as the site build renders its generated parts from ``results``."""
+    embeds = performance.embeds(results)
+    return GENERATED.sub(lambda match: embeds[match["name"]](""), PERFORMANCE.read_text(encoding="utf-8"))
+
+
+def test_the_performance_page_places_every_benchmark_the_run_and_the_proof_campaigns() -> None:
+    results = performance.load()
+    placed = {match["name"] for match in GENERATED.finditer(PERFORMANCE.read_text(encoding="utf-8"))}
+
+    assert placed == set(performance.embeds(results))
+    assert {f"performance-{name.replace('_', '-')}" for name in results["benchmarks"]} <= placed
+
+
+def test_a_figure_changed_in_the_results_is_what_the_page_shows() -> None:
+    results = performance.load()
+    changed = copy.deepcopy(results)
+    (figure, *_) = changed["benchmarks"]["hook_overhead"]["figures"]
+    figure.update(value=98765.0, peer_value=12345.0, ratio=8.0, met=False)
+
+    before, after = _performance_page(results), _performance_page(changed)
+
+    assert "98,765 µs" not in before
+    assert f"| {figure['name']} | 98,765 µs | <= 1.2x the peer: **missed** |" in after
+    assert "| 12,345 µs | 8.00x |" in after  # 98,765 / 12,345
+    assert changed["benchmarks"]["hook_overhead"]["command"] in after
+
+
+def test_each_proof_campaign_shows_as_a_table_of_what_it_recorded_whatever_its_name() -> None:
+    results = copy.deepcopy(performance.load())
+    results["proof"] = {
+        "command": "pytest tests/proof",
+        "exit_code": 0,
+        "passed": True,
+        "seconds": 61.0,
+        "campaigns": {"made_up_campaign": {"size": "full", "duplicates": 0, "attempts": {"p99": 3}}},
+    }
+
+    page = _performance_page(results)
+
+    assert "#### made_up_campaign\n\n| figure | value |\n|---|---|\n" in page
+    assert "| size | full |\n| duplicates | 0 |\n| attempts.p99 | 3 |\n" in page  # as recorded
+    results["proof"].update(campaigns={}, exit_code=5)  # pytest collected no campaign
+    assert "No campaign has recorded figures yet: `tests/proof` holds none." in _performance_page(results)
+    results["proof"].update(exit_code=1, passed=False)
+    assert "and **failed** (pytest exit code 1)" in _performance_page(results)
+
+
+def test_the_performance_charts_are_drawn_from_the_results_as_svg() -> None:
+    pytest.importorskip("matplotlib")
+    results = performance.load()
+    drawn = performance.charts(results)
+
+    assert "performance-hook-overhead.svg" in drawn
+    assert "performance-cpu-profile-groups.svg" in drawn
+    changed = copy.deepcopy(results)
+    changed["benchmarks"]["hook_overhead"]["figures"][0]["name"] = "a renamed figure"
+    svg = performance.charts(changed)["performance-hook-overhead.svg"]()
+    assert b"<svg" in svg[:500]
+    assert b"a renamed figure" in svg

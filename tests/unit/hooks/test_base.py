@@ -256,3 +256,68 @@ def test_close_drops_the_session_and_the_next_call_builds_a_new_one(
 
     assert hook.get_conn() is not first
     assert len(httpserver.log) == 1
+
+
+# --- what the environment says, read once -----------------------------------------------------------
+
+
+def test_the_environment_s_proxy_for_the_base_url_is_read_once_when_the_session_is_built(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/company.pem")
+
+    session = _hook(httpserver, make_conn).session
+
+    assert session.proxies["http"] == "http://proxy.invalid:3128"
+    assert session.verify == "/etc/ssl/certs/company.pem"
+    assert session.trust_env is False  # requests does not scan the environment again per request
+
+
+def test_no_proxy_for_the_base_url_means_no_proxy(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    httpserver.expect_request("/v4/schedules").respond_with_json(LIST_ANSWER)
+    hook = _hook(httpserver, make_conn)
+
+    hook.list_schedules()  # straight to the server: proxy.invalid does not resolve
+
+    assert "http" not in hook.session.proxies
+    assert len(httpserver.log) == 1
+
+
+def test_a_netrc_entry_for_the_host_does_not_replace_the_connection_s_credentials(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone-else password not-the-master-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    httpserver.expect_request("/v4/schedules").respond_with_json(LIST_ANSWER)
+
+    _hook(httpserver, make_conn).list_schedules()
+
+    request, _ = httpserver.log[0]
+    assert request.authorization is not None
+    assert (request.authorization.username, request.authorization.password) == (APP_KEY, MASTER_SECRET)
+
+
+# --- the first attempt -------------------------------------------------------------------------------
+
+
+def test_a_failed_first_attempt_is_the_retry_loop_s_first_not_sent_again(
+    httpserver: HTTPServer, make_conn: ConnFactory, sleeps: list[float], capfd: pytest.CaptureFixture[str]
+) -> None:
+    httpserver.expect_ordered_request("/v4/schedules").respond_with_json({}, status=503)
+    httpserver.expect_ordered_request("/v4/schedules").respond_with_json(LIST_ANSWER)
+    hook = _hook(httpserver, make_conn)
+
+    assert hook.list_schedules() == LIST_ANSWER
+
+    assert len(httpserver.log) == 2
+    assert len(sleeps) == 1
+    assert "HTTP 503; retry 1 of 3" in capfd.readouterr().out  # as if the loop had sent it itself

@@ -484,6 +484,21 @@ def test_bulk_creates_the_services_cap_of_1000_once_under_rate_limit_and_latency
     assert "Created 1000/1000 schedules (0 failed)" in progress[-1]
 
 
+def test_bulk_pacing_lets_no_second_see_more_than_495_creates_at_the_default_rate() -> None:
+    import bisect
+
+    from airflow_provider_engage.operators.engagelab import _burst
+    from airflow_provider_engage.ratelimit import RateLimiter
+
+    limiter = RateLimiter(450, burst=_burst(450), clock=lambda: 0.0)  # everyone asks at once
+
+    slots = [limiter.reserve() for _ in range(2000)]
+
+    assert max(slots[:45]) < 1e-9  # a tenth of a second's worth goes at once
+    busiest = max(bisect.bisect_left(slots, start + 1.0) - index for index, start in enumerate(slots))
+    assert busiest <= 495  # under EngageLab's 500 a second
+
+
 def test_bulk_retry_creates_only_what_is_missing(engagelab_conn: EmulatorControl) -> None:
     items = segment_items(12)
     engagelab_conn.faults([{"kind": "status", "next": 3, "method": "POST", "status": 400, "code": 28100}])
@@ -597,6 +612,43 @@ def test_bulk_checks_every_item_before_sending_anything(engagelab_conn: Emulator
 
     assert "2 of 5 schedules are invalid" in str(failed.value)
     assert "schedules[3].push.body" in str(failed.value)
+    assert service_requests(engagelab_conn) == {}
+
+
+def test_bulk_checks_a_trigger_its_items_share_against_the_clock_once(
+    engagelab_conn: EmulatorControl, ti, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_engage.operators import engagelab as module
+
+    items = segment_items(6)
+    items[4]["send_at"] = items[5]["send_at"] = tomorrow_at(11).isoformat()
+    checked: list[str] = []
+    real = module._check_due
+
+    def check_due(spec: dict[str, Any], body: dict[str, Any], **kwargs: Any) -> None:
+        checked.append(body["trigger"]["single"]["time"])
+        real(spec, body, **kwargs)
+
+    monkeypatch.setattr(module, "_check_due", check_due)
+
+    ids = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
+
+    assert len(ids) == 6
+    assert sorted(checked) == sorted({item["trigger"]["single"]["time"] for item in map(stored, ids)})
+
+
+def test_bulk_names_every_item_whose_shared_trigger_is_in_the_past(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    items = segment_items(4)
+    past = pendulum.now("UTC").subtract(hours=1).isoformat()
+    items[1]["send_at"] = items[3]["send_at"] = past
+
+    with pytest.raises(AirflowFailException, match=r"schedules\[1\]\.send_at: ") as failed:
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
+
+    assert "2 of 4 schedules are invalid" in str(failed.value)
+    assert "schedules[3].send_at: " in str(failed.value)
     assert service_requests(engagelab_conn) == {}
 
 
