@@ -39,9 +39,9 @@ def _client(url: str, index: int) -> Counter[str]:
     return seen
 
 
-# The limit is set well under what one loaded 2-core machine serves (~500-800 requests/s), so the
-# throttled share is certain however slow the machine is on the day.
-@pytest.mark.parametrize("qps", [200.0, 0.0], ids=["limit-200-qps", "no-limit"])
+# The limit is set far under what one 2-core machine serves even when busy with other work (it was
+# seen serving as little as 167 requests/s then), so the throttled share is certain on any day.
+@pytest.mark.parametrize("qps", [50.0, 0.0], ids=["limit-50-qps", "no-limit"])
 def test_5000_requests_from_50_clients(qps: float) -> None:
     with running_emulator(engagelab_qps=qps, start_time=START_AT, frozen=True) as url:
         started = time.monotonic()
