@@ -1,16 +1,20 @@
-"""``make e2e``: each deployment's pytest session in a network namespace of its own, timed.
+"""``make e2e``: each deployment's pytest session in a network namespace of its own, all at once.
 
-    python -m tests.e2e.run [--part one-machine] [--part celery] [-- pytest options]
+    python -m tests.e2e.run [--part one-machine] [--part celery] [--part asset-watcher] [-- pytest options]
 
 For each part this process (which stays in the host's namespace):
 
 1. picks free ports on the host (so a probe from the host cannot hit a server of the host's
-   own by chance) and hands them to the session;
+   own by chance; every part gets ports of its own) and hands them to the session;
 2. starts ``unshare --net`` with loopback brought up and pytest inside, passing its own
    namespace as ``ENGAGE_E2E_HOST_NETNS`` for the tests' probe from the host's side;
 3. after the session, finds every process still in that namespace (by the namespace, never by
    name), reports it as a leak and kills it by its pid;
-4. prints what each part took, and exits non-zero if any failed or leaked.
+4. prints each part's output (kept in ``e2e-artifacts/<part>.log``), what each took, and exits
+   non-zero if any failed or leaked.
+
+The parts run at the same time: most of a deployment's time is spent waiting for pushes to fire
+in real time, so together they take little longer than the longest alone.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -65,12 +70,21 @@ def in_namespace(namespace: str) -> list[psutil.Process]:
     return found
 
 
-def run_part(name: str, pytest_args: list[str]) -> tuple[bool, float, list[str]]:
+@dataclass
+class Part:
+    name: str
+    marker: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+    started: float
+
+
+def start_part(name: str, ports: list[int], pytest_args: list[str]) -> Part:
     marker = Path(tempfile.mkstemp(prefix=f"engage-e2e-{name}-", suffix=".netns")[1])
     env = {
         **os.environ,
         "ENGAGE_E2E": "1",
-        "ENGAGE_E2E_PORTS": json.dumps(free_ports(PORTS_PER_PART)),
+        "ENGAGE_E2E_PORTS": json.dumps(ports),
         "ENGAGE_E2E_HOST_NETNS": f"/proc/{os.getpid()}/ns/net",
         "ENGAGE_E2E_NETNS_FILE": str(marker),
         "ENGAGE_E2E_ARTIFACTS": str(ARTIFACTS / name),
@@ -94,12 +108,19 @@ def run_part(name: str, pytest_args: list[str]) -> tuple[bool, float, list[str]]
         *pytest_args,
     ]
     print(f"[e2e] {name}: {' '.join(PARTS[name])} in a network namespace of its own", flush=True)
-    started = time.monotonic()
     shutil.rmtree(ARTIFACTS / name, ignore_errors=True)
-    code = subprocess.call(command, cwd=REPO, env=env)
-    elapsed = time.monotonic() - started
-    namespace = marker.read_text().strip()
-    marker.unlink(missing_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return Part(name, marker, log, process, time.monotonic())
+
+
+def finish_part(part: Part) -> tuple[bool, float, list[str]]:
+    code = part.process.wait()
+    elapsed = time.monotonic() - part.started
+    namespace = part.marker.read_text().strip()
+    part.marker.unlink(missing_ok=True)
     leaked = []
     if namespace:
         for process in in_namespace(namespace):
@@ -108,6 +129,8 @@ def run_part(name: str, pytest_args: list[str]) -> tuple[bool, float, list[str]]
                 process.kill()  # psutil checks the start time: never a reused pid
             except psutil.NoSuchProcess:
                 continue
+    print(f"\n[e2e] ===== {part.name} (exit {code}, {elapsed:.0f} s) =====", flush=True)
+    sys.stdout.write(part.log.read_text(errors="replace"))
     return code == 0 and not leaked, elapsed, leaked
 
 
@@ -118,18 +141,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", action="append", choices=sorted(PARTS), help="run only these parts")
     args, pytest_args = parser.parse_known_args(argv)
     pytest_args = [a for a in pytest_args if a != "--"]
-    parts = args.part or list(PARTS)
+    names = args.part or list(PARTS)
+    ports = free_ports(PORTS_PER_PART * len(names))
+    started = time.monotonic()
+    parts = [
+        start_part(name, ports[i * PORTS_PER_PART : (i + 1) * PORTS_PER_PART], pytest_args)
+        for i, name in enumerate(names)
+    ]
     results = []
-    for name in parts:
-        ok, elapsed, leaked = run_part(name, pytest_args)
+    for part in parts:
+        ok, elapsed, leaked = finish_part(part)
         for line in leaked:
-            print(f"[e2e] {name}: LEAKED, killed: {line}", flush=True)
-        results.append((name, ok, elapsed, leaked))
+            print(f"[e2e] {part.name}: LEAKED, killed: {line}", flush=True)
+        results.append((part.name, ok, elapsed, leaked))
     print("\n[e2e] part            result   seconds")
     for name, ok, elapsed, leaked in results:
         verdict = "passed" if ok else ("leaked" if leaked else "FAILED")
         print(f"[e2e] {name:<15} {verdict:<8} {elapsed:7.1f}")
-    print(f"[e2e] total                    {sum(r[2] for r in results):7.1f}", flush=True)
+    print(f"[e2e] all at once                {time.monotonic() - started:7.1f}", flush=True)
     return 0 if all(r[1] for r in results) else 1
 
 

@@ -40,9 +40,10 @@ ASSET_URI = "engage://newsletter"
 TRIGGER_CLASS = "airflow_provider_engage.triggers.engagelab.EngageLabMessagesEventTrigger"
 SITE_TZ = "Asia/Shanghai"
 # Real seconds from creating the pushes to each one's firing. Airflow's start (components up,
-# the DAG parsed, the watcher's trigger picked up) takes 30-50 s here, each firing's run about
-# 5 s; the triggerer is killed after the second run and the third push fires while none runs.
-FIRE_AFTER = (80, 110, 150)
+# the DAG parsed, the watcher's trigger picked up) takes 30-50 s here alone, more while the other
+# deployments start beside it; each firing's run takes about 5 s; the triggerer is killed after
+# the second run and the third push fires while none runs.
+FIRE_AFTER = (110, 145, 190)
 RUN_TIMEOUT = 300
 # After the last run, how long to watch for a run that should not come.
 QUIET = 20

@@ -37,10 +37,10 @@ from tests.e2e.stack import Emulator, emulator, keep_artifacts
 
 WORKERS = {"worker-1": "127.0.2.1", "worker-2": "127.0.2.2"}
 TRIGGERERS = {"triggerer-1": "127.0.3.1", "triggerer-2": "127.0.3.2"}
-# Real seconds from the trigger to the firing: the sensors defer within about 30 s here, the
-# kill follows, and the survivor takes the triggers over 20-25 s later (health-check threshold),
-# well before the pushes fire.
-LEAD = 100
+# Real seconds from the trigger to the firing: the sensors defer within about 30 s here alone
+# (longer while the other deployments run beside it), the kill follows, and the survivor takes
+# the triggers over 20-25 s later (health-check threshold), before the push fires.
+LEAD = 150
 RUN_TIMEOUT = 600
 
 
