@@ -100,12 +100,15 @@ class FeedsTrigger(BaseEventTrigger):
         self._hook: EngageAsyncHook | None = None
 
     def _kwargs(self) -> dict[str, Any]:
-        return {
+        kwargs: dict[str, Any] = {
             "conn_id": self.conn_id,
             "poke_interval": self.poke_interval,
             "grace": self.grace,
-            "clock_sync_interval": self.clock_sync_interval,
         }
+        # Left out when unset, so a watcher serialized before the setting existed is not recreated.
+        if self.clock_sync_interval is not None:
+            kwargs["clock_sync_interval"] = self.clock_sync_interval
+        return kwargs
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         cls = type(self)
