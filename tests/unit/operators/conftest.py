@@ -34,5 +34,21 @@ def engagelab_conn(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture
+def roa(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> EmulatorControl:
+    """A `pai_engagement_default` connection, roa style, pointing at the emulator."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_PAI_ENGAGEMENT_DEFAULT",
+        connection(
+            emulator.base_url,
+            "pai_engagement",
+            login="demo-ak-id",
+            password="demo-ak-secret",
+            api_style="roa",
+        ),
+    )
+    return emulator
+
+
+@pytest.fixture
 def ti() -> TaskInstanceStandIn:
     return TaskInstanceStandIn()

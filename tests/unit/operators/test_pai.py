@@ -21,21 +21,6 @@ UTC8 = timing.PAI_TZ
 
 
 @pytest.fixture
-def roa(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> EmulatorControl:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_PAI_ENGAGEMENT_DEFAULT",
-        connection(
-            emulator.base_url,
-            "pai_engagement",
-            login="demo-ak-id",
-            password="demo-ak-secret",
-            api_style="roa",
-        ),
-    )
-    return emulator
-
-
-@pytest.fixture
 def gateway(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> EmulatorControl:
     monkeypatch.setenv(
         "AIRFLOW_CONN_PAI_ENGAGEMENT_DEFAULT",
