@@ -255,6 +255,9 @@ def test_the_killed_triggerer_held_triggers_and_the_other_took_them_over(failove
 def test_every_sensor_completed_exactly_once(failover: Failover, celery: Celery) -> None:
     api, home = celery.deployment.api, celery.deployment.home
     survivor = next(name for name in TRIGGERERS if name != failover.victim)
+    survivor_fired = [
+        line for line in celery.triggerers[survivor].log_text().splitlines() if "Trigger fired event" in line
+    ]
     for watch, (task_id, map_index) in _sensor_keys(failover.watches):
         tries = api.tries(watch.dag_id, watch.run_id, task_id, map_index)
         assert [(t["try_number"], t["state"]) for t in tries] == [(1, "success")], tries
@@ -264,11 +267,7 @@ def test_every_sensor_completed_exactly_once(failover: Failover, celery: Celery)
         # instead of the try's trigger file (seen once in several runs): the one event is then
         # there, named for this try, and counted the same.
         name = f"name='{watch.dag_id}/{watch.run_id}/{task_id}/{map_index}/1"
-        survivor_output = [
-            line
-            for line in celery.triggerers[survivor].log_text().splitlines()
-            if "Trigger fired event" in line and name in line
-        ]
+        survivor_output = [line for line in survivor_fired if name in line]
         assert len(fired) + len(survivor_output) == 1, log_text(entries)
         assert "'status': 'success'" in (str(fired[0].get("result")) if fired else survivor_output[0])
         resumed = [e for e in entries if "fired for its" in str(e.get("event"))]
