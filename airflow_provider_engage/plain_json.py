@@ -10,6 +10,7 @@ both use it. Pure: stdlib only.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -61,7 +62,7 @@ def load_record(kind: type[_Record], data: Mapping[str, Any]) -> _Record:
     """A record from its object; fields the object lacks take their defaults."""
     if not dataclasses.is_dataclass(kind):
         raise TypeError(f"{kind!r} is not a record (dataclass)")
-    hints = typing.get_type_hints(kind)
+    hints = _field_hints(kind)
     values = {
         field.name: load(hints[field.name], data[field.name])
         for field in dataclasses.fields(kind)
@@ -69,6 +70,12 @@ def load_record(kind: type[_Record], data: Mapping[str, Any]) -> _Record:
     }
     made: _Record = kind(**values)
     return made
+
+
+@functools.cache
+def _field_hints(kind: type) -> dict[str, Any]:
+    # Evaluating string annotations costs far more than reading a small record (a trigger's watch).
+    return typing.get_type_hints(kind)
 
 
 def _instant(data: Any) -> datetime:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
-import sys
+import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -28,6 +28,7 @@ from airflow_provider_engage import __version__
 from airflow_provider_engage.hooks._answers import FailedAttempt
 from airflow_provider_engage.hooks._base import EngageBaseHook, NoAnswer, Outgoing, Reply, lost_send
 from airflow_provider_engage.hooks._connection import ConnectionSettings, settle
+from airflow_provider_engage.hooks._loop_shared import shared
 from airflow_provider_engage.hooks._retry import Transport
 from airflow_provider_engage.hooks._tenacity import Replay, vendor_errors
 
@@ -39,7 +40,11 @@ from airflow_provider_engage.hooks._calls import ApiCall
 T = TypeVar("T")
 P = ParamSpec("P")
 
-__all__ = ["EngageAsyncHook", "classify", "endpoint", "plain_connection_failure"]
+__all__ = ["CONNECTION_REUSE_SECONDS", "EngageAsyncHook", "classify", "endpoint", "plain_connection_failure"]
+
+CONNECTION_REUSE_SECONDS = 5.0
+"""A connection read is shared by the hooks that load it this soon after it began (a triggerer's
+1,000 triggers waking in the same second read it once); a connection edited later is read anew."""
 
 
 def classify(err: BaseException) -> Transport:
@@ -90,15 +95,22 @@ class EngageAsyncHook(EngageBaseHook):
         """Read the connection once, without blocking the event loop (every call does it first).
 
         The same checked, masked settings a sync hook reads; properties such as ``base_url``
-        need it loaded.
+        need it loaded. Hooks of one connection in one event loop that load it within
+        :data:`CONNECTION_REUSE_SECONDS` of each other share one read.
         """
         if self._settings is None:
-            conn = await get_async_connection(self.conn_id, hook=self)
-            settings = settle(conn, await get_async_extra_dejson(conn), self.spec, self.conn_id)
-            for secret in settings.secrets():
-                await _mask(secret)
-            self._settings = settings
+            key = ("connection", type(self), self.conn_id)
+            self._settings = await shared(
+                key, self._read_connection_async, reuse_for=CONNECTION_REUSE_SECONDS
+            )
         return self._settings
+
+    async def _read_connection_async(self) -> ConnectionSettings:
+        conn = await get_async_connection(self.conn_id, hook=self)
+        settings = settle(conn, await get_async_extra_dejson(conn), self.spec, self.conn_id)
+        for secret in settings.secrets():
+            await _mask(secret)
+        return settings
 
     def _read_connection(self) -> ConnectionSettings:
         # A blocking get_connection() inside the triggerer's loop is refused by Airflow 3.
@@ -191,9 +203,20 @@ def endpoint(
     )
 
 
+_aiohttp_imported = threading.Event()
+
+
 async def _import_aiohttp() -> None:
-    if "aiohttp" not in sys.modules:
-        await asyncio.to_thread(importlib.import_module, "aiohttp")
+    # One import for the loop's triggers: a module half-imported by the thread is already in
+    # sys.modules, and a trigger that took that for done would wait on the import lock with the
+    # whole loop.
+    if not _aiohttp_imported.is_set():
+        await shared("import aiohttp", _import_in_thread, reuse_for=float("inf"))
+
+
+async def _import_in_thread() -> None:
+    await asyncio.to_thread(importlib.import_module, "aiohttp")
+    _aiohttp_imported.set()
 
 
 def _user_agent() -> str:

@@ -259,6 +259,76 @@ def test_the_connection_is_the_same_checked_masked_one_as_the_sync_hooks(
     assert _run(hook.load_connection()) is settings  # read once
 
 
+def test_hooks_of_one_connection_waking_together_share_one_read(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn_id = _conn_to(make_conn, httpserver.url_for("/").rstrip("/")).conn_id
+    other_id = _conn_to(make_conn, httpserver.url_for("/").rstrip("/"), conn_id="engagelab_other").conn_id
+    reads: list[str] = []
+    masked: list[str] = []
+    real_read = _async.get_async_connection
+
+    async def counted(conn_id: str, hook: Any = None) -> Any:
+        reads.append(conn_id)
+        return await real_read(conn_id, hook=hook)
+
+    async def record(secret: str) -> None:
+        masked.append(secret)
+
+    monkeypatch.setattr(_async, "get_async_connection", counted)
+    monkeypatch.setattr(_async, "_mask", record)
+
+    async def load_all() -> list[Any]:
+        hooks = [EngageLabAsyncHook(conn_id) for _ in range(100)] + [EngageLabAsyncHook(other_id)]
+        return await asyncio.gather(*(hook.load_connection() for hook in hooks))
+
+    settings = _run(load_all())
+
+    # A triggerer's 1,000 triggers of one campaign, waking in the same second, read it once.
+    assert sorted(reads) == sorted([conn_id, other_id])
+    assert all(one is settings[0] for one in settings[:100])
+    assert settings[100].conn_id == other_id
+    assert masked == [MASTER_SECRET, MASTER_SECRET]  # once per read
+
+
+def test_a_connection_edited_while_triggers_wait_is_read_anew_by_later_looks(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = httpserver.url_for("/").rstrip("/")
+    conn_id = _conn_to(make_conn, url).conn_id
+    monkeypatch.setattr(_async, "CONNECTION_REUSE_SECONDS", 0.05)
+
+    async def before_and_after_an_edit() -> tuple[str | None, str | None, str | None]:
+        first = await EngageLabAsyncHook(conn_id).load_connection()
+        make_conn(conn_id, "engagelab", host=url, login=APP_KEY, password="edited-" + MASTER_SECRET)
+        soon = await EngageLabAsyncHook(conn_id).load_connection()
+        await asyncio.sleep(0.1)
+        later = await EngageLabAsyncHook(conn_id).load_connection()
+        return first.password, soon.password, later.password
+
+    first, soon, later = _run(before_and_after_an_edit())
+
+    assert (first, soon) == (MASTER_SECRET, MASTER_SECRET)  # within the reuse: the shared read
+    assert later == "edited-" + MASTER_SECRET
+
+
+def test_a_failed_connection_read_is_not_kept_for_later_hooks(
+    httpserver: HTTPServer, make_conn: ConnFactory
+) -> None:
+    conn_id = "engagelab_later"
+
+    async def before_and_after_defining_it() -> tuple[str, str | None]:
+        with pytest.raises(Exception, match=conn_id) as missing:
+            await EngageLabAsyncHook(conn_id).load_connection()
+        _conn_to(make_conn, httpserver.url_for("/").rstrip("/"), conn_id=conn_id)
+        return type(missing.value).__name__, (await EngageLabAsyncHook(conn_id).load_connection()).login
+
+    missing, login = _run(before_and_after_defining_it())
+
+    assert missing == "AirflowNotFoundException"
+    assert login == APP_KEY
+
+
 def test_masking_on_the_loop_registers_the_secret_with_airflows_masker() -> None:
     from airflow.providers.common.compat.sdk import redact
 

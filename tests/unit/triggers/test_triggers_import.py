@@ -17,25 +17,40 @@ def test_importing_the_triggers_loads_no_http_client() -> None:
     assert _loaded_after(probe) - airflow_alone == set()
 
 
-def test_the_first_request_imports_aiohttp_in_a_worker_thread_not_in_the_event_loop() -> None:
+def test_the_first_requests_import_aiohttp_once_in_a_worker_thread_not_in_the_event_loop() -> None:
     probe = """
-import asyncio, json, sys, threading
+import asyncio, json, sys, threading, time
 from airflow_provider_engage.hooks import _async
 
 importing_threads = []
+finished = threading.Event()
 real_import = _async.importlib.import_module
 
 def watched_import(name):
     importing_threads.append(threading.current_thread() is threading.main_thread())
-    return real_import(name)
+    module = real_import(name)
+    time.sleep(0.3)  # a slow disk: the module is in sys.modules well before its import ends
+    finished.set()
+    return module
+
+async def many_at_once():
+    async def one():
+        await _async._import_aiohttp()
+        return finished.is_set()
+    return await asyncio.gather(*(one() for _ in range(20)))
 
 _async.importlib.import_module = watched_import
-asyncio.run(_async._import_aiohttp())
-asyncio.run(_async._import_aiohttp())  # loaded once: the second finds it
-print(json.dumps({"in_main_thread": importing_threads, "loaded": "aiohttp" in sys.modules}))
+ready = asyncio.run(many_at_once())
+asyncio.run(_async._import_aiohttp())  # loaded once: a later loop finds it
+print(json.dumps({"in_main_thread": importing_threads, "ready": ready, "loaded": "aiohttp" in sys.modules}))
 """
     done = subprocess.run(
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True, timeout=120
     )
 
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"in_main_thread": [False], "loaded": True}
+    # Twenty first requests at once: one import, in a thread, and none goes on before it is whole.
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "in_main_thread": [False],
+        "ready": [True] * 20,
+        "loaded": True,
+    }
