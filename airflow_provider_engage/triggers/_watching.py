@@ -334,11 +334,14 @@ class _Poller:
                 sleeper.cancel()
                 continue
             woken.cancel()
-            for key, (due, calls) in merged.items():
+            # The looks as wanted now, not when the sleep began: a watcher may have moved one later.
+            for key, (due, calls) in self._merged().items():
                 if due <= self.target or syncing:
+                    result = await _shared_look(hook, key, calls)
+                    # Answered: also what a watcher asked again while the look was out (it had not
+                    # had this answer yet). Every watcher asks anew once it has taken the answer.
                     for looks in self.wanted.values():
                         looks.pop(key, None)
-                    result = await _shared_look(hook, key, calls)
                     self.clock_offset = clock.offset
                     yield result
 

@@ -278,6 +278,73 @@ def test_watchers_of_one_connection_share_one_poll(
     assert sum(reads.values()) - sum(before.values()) == 4
 
 
+class _OneLookFeed:
+    """A feed that wants one look (due already) until it has had an answer."""
+
+    key = "schedule:s"
+
+    def __init__(self) -> None:
+        self.answered = False
+
+    def next_look(self, now: dt.datetime) -> dt.datetime | None:
+        return None if self.answered else now - dt.timedelta(seconds=1)
+
+    def calls(self, now: dt.datetime) -> list[Any]:
+        return [("get_schedule_msg_ids", ("s",), {})]
+
+
+class _SlowHook:
+    """Looks that stay out until let go, counted."""
+
+    def __init__(self) -> None:
+        from airflow_provider_engage.hooks._clock import ServiceClock
+
+        self.service_clock = ServiceClock()
+        self.looks = 0
+        self.out = asyncio.Event()
+        self.let_go = asyncio.Event()
+
+    async def load_connection(self) -> None:
+        return None
+
+    async def get_schedule_msg_ids(self, schedule_id: str) -> list[Any]:
+        self.looks += 1
+        self.out.set()
+        await self.let_go.wait()
+        return []
+
+
+def test_a_look_asked_for_again_while_it_is_out_is_made_once() -> None:
+    """A watcher asks again for a look whose answer it has not had yet (another feed's answer came
+    first); the poll must not make that look a second time once the first answer is out."""
+    from airflow_provider_engage.triggers._watching import _Poller
+
+    async def run() -> int:
+        poller, hook, feed = _Poller(), _SlowHook(), _OneLookFeed()
+        watcher = object()
+        answers: asyncio.Queue[Any] = asyncio.Queue()
+
+        async def fan_out() -> None:  # hands each answer on and asks for the next at once
+            async for result in poller.poll(hook, None):
+                await answers.put(result)
+
+        poller.want(watcher, [feed], hook.service_clock)
+        poll = asyncio.create_task(fan_out())
+        await hook.out.wait()
+        poller.want(watcher, [feed], hook.service_clock)  # again, the answer still out
+        hook.let_go.set()
+        await answers.get()
+        feed.answered = True  # the watcher takes the answer and asks anew: nothing more
+        poller.want(watcher, [feed], hook.service_clock)
+        await asyncio.sleep(0.2)
+        poll.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await poll
+        return hook.looks
+
+    assert asyncio.run(run()) == 1
+
+
 def test_a_pai_plans_sendings_give_one_event_each(
     emulator: EmulatorControl, simulated: SimulatedTime
 ) -> None:
