@@ -113,31 +113,57 @@ def check_text(value: object, field: str, code: int | None = None) -> None:
     """A string of Unicode text: a lone surrogate (``"\\udce9"``) cannot be sent as UTF-8."""
     if not isinstance(value, str):
         _fail(field, f"must be a string, got {type(value).__name__}", code)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as err:
-        _fail(field, f"is not Unicode text: a lone surrogate at position {err.start}", code)
+    problem = _text_problem(value)
+    if problem is not None:
+        _fail(field, problem, code)
 
 
 def check_json(value: object, field: str, code: int | None = None) -> None:
     """What a JSON body can carry (RFC 8259): text, finite numbers, true/false/null, lists, and
     objects with string keys; anything else is refused by its path, not turned into something."""
+    problem = _json_problem(value)
+    if problem is not None:
+        _fail(field + problem[0], problem[1], code)
+
+
+def _text_problem(value: str) -> str | None:
+    if value.isascii():
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return f"is not Unicode text: a lone surrogate at position {err.start}"
+    return None
+
+
+def _json_problem(value: object) -> tuple[str, str] | None:
+    """Where (the path below the value) and why ``value`` cannot be sent as JSON; None if it can.
+
+    The path is written only for a refusal: every body the hooks send is checked, so the walk
+    over a valid one stays cheap."""
     if isinstance(value, str):
-        check_text(value, field, code)
-    elif isinstance(value, float) and not math.isfinite(value):
-        _fail(field, f"must be a finite number (JSON has no {value!r}), got {value!r}", code)
-    elif isinstance(value, Mapping):
+        text = _text_problem(value)
+        return None if text is None else ("", text)
+    if isinstance(value, Mapping):
         for key, item in value.items():
-            path = f"{field}.{key}"
             if not isinstance(key, str):
-                _fail(path, f"object keys must be strings, got {type(key).__name__} {key!r}", code)
-            check_text(key, path, code)
-            check_json(item, path, code)
-    elif isinstance(value, list | tuple):
+                return f".{key}", f"object keys must be strings, got {type(key).__name__} {key!r}"
+            text = _text_problem(key)
+            below = ("", text) if text is not None else _json_problem(item)
+            if below is not None:
+                return f".{key}{below[0]}", below[1]
+        return None
+    if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            check_json(item, f"{field}[{index}]", code)
-    elif value is not None and not isinstance(value, bool | int | float):
-        _fail(field, f"cannot be sent as JSON: {type(value).__name__}", code)
+            below = _json_problem(item)
+            if below is not None:
+                return f"[{index}]{below[0]}", below[1]
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "", f"must be a finite number (JSON has no {value!r}), got {value!r}"
+    if value is not None and not isinstance(value, bool | int | float):
+        return "", f"cannot be sent as JSON: {type(value).__name__}"
+    return None
 
 
 # --- EngageLab scheduled tasks -------------------------------------------------------------------

@@ -296,13 +296,14 @@ def test_a_connection_edited_while_triggers_wait_is_read_anew_by_later_looks(
 ) -> None:
     url = httpserver.url_for("/").rstrip("/")
     conn_id = _conn_to(make_conn, url).conn_id
-    monkeypatch.setattr(_async, "CONNECTION_REUSE_SECONDS", 0.05)
+    monkeypatch.setattr(_async, "CONNECTION_REUSE_SECONDS", 60.0)
 
     async def before_and_after_an_edit() -> tuple[str | None, str | None, str | None]:
         first = await EngageLabAsyncHook(conn_id).load_connection()
         make_conn(conn_id, "engagelab", host=url, login=APP_KEY, password="edited-" + MASTER_SECRET)
         soon = await EngageLabAsyncHook(conn_id).load_connection()
-        await asyncio.sleep(0.1)
+        monkeypatch.setattr(_async, "CONNECTION_REUSE_SECONDS", 0.01)  # the reuse is over
+        await asyncio.sleep(0.02)
         later = await EngageLabAsyncHook(conn_id).load_connection()
         return first.password, soon.password, later.password
 
