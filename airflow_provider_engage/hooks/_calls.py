@@ -96,6 +96,10 @@ def decode_body(raw: bytes) -> Any:
 
     JSON nested deeper than the parser goes (``[[[[...``) is no answer a service gives: text too.
     """
+    try:
+        return json.loads(raw)  # the common answer, read straight from the bytes
+    except (ValueError, RecursionError):
+        pass
     text = raw.decode("utf-8", errors="replace").strip()
     if not text:
         return None

@@ -47,8 +47,8 @@ class Transport(enum.Enum):
 
 def header_value(headers: Mapping[str, str], name: str) -> str | None:
     """A response header by case-insensitive name, whatever mapping the HTTP library gives."""
-    value = headers.get(name)  # requests' and aiohttp's headers already ignore case
-    if value is not None:
+    value = headers.get(name)
+    if value is not None or not isinstance(headers, dict):  # requests' and aiohttp's ignore case
         return value
     wanted = name.lower()
     return next((value for key, value in headers.items() if key.lower() == wanted), None)
