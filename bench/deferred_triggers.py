@@ -50,9 +50,7 @@ def create_all(count: int, fire: dt.datetime) -> list[dict[str, Any]]:
 
     wall = fire.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
     items = [{"name": f"Same_second_{index:04d}", "send_at": wall, "push": PUSH} for index in range(count)]
-    ids = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items, requests_per_second=450).execute(
-        {}
-    )
+    ids = EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({})
     trigger = {"single": {"time": wall, "zone_type": 1}}
     hook = EngageLabHook()
     return [

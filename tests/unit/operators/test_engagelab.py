@@ -484,19 +484,20 @@ def test_bulk_creates_the_services_cap_of_1000_once_under_rate_limit_and_latency
     assert "Created 1000/1000 schedules (0 failed)" in progress[-1]
 
 
-def test_bulk_pacing_lets_no_second_see_more_than_495_creates_at_the_default_rate() -> None:
+def test_bulk_pacing_lets_no_second_see_more_than_498_creates_at_the_default_rate() -> None:
     import bisect
 
-    from airflow_provider_engage.operators.engagelab import _burst
+    from airflow_provider_engage.operators.engagelab import DEFAULT_REQUESTS_PER_SECOND, _burst
     from airflow_provider_engage.ratelimit import RateLimiter
 
-    limiter = RateLimiter(450, burst=_burst(450), clock=lambda: 0.0)  # everyone asks at once
+    rate = DEFAULT_REQUESTS_PER_SECOND
+    limiter = RateLimiter(rate, burst=_burst(rate), clock=lambda: 0.0)  # everyone asks at once
 
     slots = [limiter.reserve() for _ in range(2000)]
 
-    assert max(slots[:45]) < 1e-9  # a tenth of a second's worth goes at once
+    assert max(slots[:23]) < 1e-9 < slots[23]  # a twentieth of a second's worth goes at once
     busiest = max(bisect.bisect_left(slots, start + 1.0) - index for index, start in enumerate(slots))
-    assert busiest <= 495  # under EngageLab's 500 a second
+    assert busiest <= 498  # under EngageLab's 500 a second
 
 
 def test_bulk_retry_creates_only_what_is_missing(engagelab_conn: EmulatorControl) -> None:
