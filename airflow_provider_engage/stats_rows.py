@@ -27,6 +27,7 @@ from airflow_provider_engage import timing
 # shared with the paged lists' stop rule.
 from airflow_provider_engage.hooks._paging import _count
 from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.validation import check_text
 
 __all__ = [
     "MESSAGE_METRICS_COLUMNS",
@@ -181,6 +182,7 @@ def _msg_id(value: Any, field: str) -> str:
     text = str(value).strip()
     if not text or "," in text:
         raise InvalidFieldError(field, f"must be a message id, got {value!r}")
+    check_text(text, field)  # as the hook will, before anything is sent
     return text
 
 

@@ -159,6 +159,7 @@ def test_nothing_to_read_is_an_empty_result_not_an_error() -> None:
         ("[1, 2", "msg_ids"),
         ("None", "msg_ids"),  # {{ ti.xcom_pull(...) }} of an XCom that is not there
         (b"1", "msg_ids"),
+        (["1", "12\udce9"], "msg_ids[1]"),  # a lone surrogate cannot go in the query string
     ],
 )
 def test_what_is_not_a_message_id_is_refused_naming_its_place(given: Any, field: str) -> None:
