@@ -56,7 +56,7 @@ docs: $(INSTALLED)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean --site-dir $(SITE)
 
 # Every benchmark, each beside its peer (about 7 minutes on a 2-core machine), and the proof
-# campaigns in full (about 9 more): bench/results.json, which docs/performance.md is generated from at `make docs`,
+# campaigns in full (about 30 more, most of it the fuzz and the secrets scan): bench/results.json, which docs/performance.md is generated from at `make docs`,
 # and its charts in bench/charts/. One benchmark again: $(BIN)/python -m bench.run_all --only NAME.
 # The proof alone: --only with no name.
 bench: $(INSTALLED)
