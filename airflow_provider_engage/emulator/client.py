@@ -25,7 +25,10 @@ class EmulatorControl:
 
     def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
         url = f"{self.base_url}/_emulator{path}"
-        response = self._session.request(method, url, json=body, timeout=TIMEOUT)
+        # A connection of its own each time: a kept-alive one the server is closing as idle (its
+        # 5 s) can reset the next call, and a control call such as advance cannot simply be sent again.
+        headers = {"Connection": "close"}
+        response = self._session.request(method, url, json=body, headers=headers, timeout=TIMEOUT)
         response.raise_for_status()
         answer: dict[str, Any] = response.json()
         return answer

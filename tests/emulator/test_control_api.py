@@ -161,3 +161,24 @@ def test_a_request_that_crashes_the_emulator_is_counted_as_the_500_its_client_go
     answer = Api(emulator.base_url).get("/v4/schedules")
     assert answer.status_code == 500
     assert emulator.state()["requests"]["GET /v4/schedules"] == {"500": 1}
+
+
+def test_each_control_call_has_a_connection_of_its_own(
+    emulator: EmulatorControl, emulator_server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept-alive connection the server is closing as idle could reset the next call, and a
+    call such as ``advance`` cannot be sent again blindly: so none is kept."""
+    registry = emulator_server.emulator.connections
+    opened: list[tuple[str, int]] = []
+    real_opened = registry.opened
+
+    def recorded(peer: tuple[str, int], transport: Any) -> None:
+        opened.append(peer)
+        real_opened(peer, transport)
+
+    monkeypatch.setattr(registry, "opened", recorded)
+
+    for _ in range(3):
+        emulator.clock()
+
+    assert len(set(opened)) == 3
