@@ -25,9 +25,9 @@ from airflow_provider_engage import timing
 
 # The one reading of a count a service states (an integer, or a string of digits; else None),
 # shared with the paged lists' stop rule.
+from airflow_provider_engage.hooks._calls import message_id
 from airflow_provider_engage.hooks._paging import _count
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.validation import check_text
 
 __all__ = [
     "MESSAGE_METRICS_COLUMNS",
@@ -177,13 +177,8 @@ def _plans(plans: Mapping[Any, Any], field: str) -> Iterator[MessageSource]:
 
 
 def _msg_id(value: Any, field: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidFieldError(field, f"must be a message id (a string or an integer), got {value!r}")
-    text = str(value).strip()
-    if not text or "," in text:
-        raise InvalidFieldError(field, f"must be a message id, got {value!r}")
-    check_text(text, field)  # as the hook will, before anything is sent
-    return text
+    """The hook's own check (nothing it would refuse gets this far), on the id as written."""
+    return message_id(value.strip() if isinstance(value, str) else value, field)
 
 
 def _text(value: Any) -> str | None:

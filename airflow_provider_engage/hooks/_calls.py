@@ -18,7 +18,16 @@ from airflow_provider_engage.validation import check_text
 
 T = TypeVar("T")
 
-__all__ = ["ApiCall", "decode_body", "host_header", "path_id", "query_text", "segment", "whole_number"]
+__all__ = [
+    "ApiCall",
+    "decode_body",
+    "host_header",
+    "message_id",
+    "path_id",
+    "query_text",
+    "segment",
+    "whole_number",
+]
 
 
 def _same(payload: Any) -> Any:
@@ -68,6 +77,15 @@ def path_id(value: object, field: str = "schedule_id") -> str:
         raise InvalidFieldError(field, f"{value!r} cannot name anything in a URL path")
     check_text(value, field)
     return segment(value)
+
+
+def message_id(value: object, field: str) -> str:
+    """A message id the caller gave (a string or an integer), as it goes in a comma-joined query."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value.strip() or "," in value:
+        raise InvalidFieldError(field, f"must be a message id (a string or an integer), got {value!r}")
+    return query_text(value, field)
 
 
 def query_text(value: object, field: str) -> str:

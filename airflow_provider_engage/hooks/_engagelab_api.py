@@ -24,7 +24,13 @@ from airflow_provider_engage.hooks._answers import (
     service_error,
     vendor_code,
 )
-from airflow_provider_engage.hooks._calls import ApiCall, decode_body, path_id, query_text, whole_number
+from airflow_provider_engage.hooks._calls import (
+    ApiCall,
+    decode_body,
+    message_id,
+    path_id,
+    whole_number,
+)
 from airflow_provider_engage.hooks._retry import Failure, header_value
 from airflow_provider_engage.hooks.engagelab_spec import (
     AUTH_FAILED,
@@ -223,7 +229,7 @@ def message_stats(msg_ids: str | Iterable[str | int]) -> list[ApiCall[dict[str, 
         given = list(msg_ids)
     else:
         raise InvalidFieldError("msg_ids", f"must be a list of message ids, got {msg_ids!r}")
-    ids = [_msg_id(msg_id, f"msg_ids[{index}]") for index, msg_id in enumerate(given)]
+    ids = [message_id(msg_id, f"msg_ids[{index}]") for index, msg_id in enumerate(given)]
     unique = list(dict.fromkeys(ids))
     return [
         ApiCall(
@@ -235,14 +241,6 @@ def message_stats(msg_ids: str | Iterable[str | int]) -> list[ApiCall[dict[str, 
         )
         for start in range(0, len(unique), STATS_IDS_MAX)
     ]
-
-
-def _msg_id(value: object, field: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str) or not value.strip() or "," in value:
-        raise InvalidFieldError(field, f"must be a message id (a string or an integer), got {value!r}")
-    return query_text(value, field)
 
 
 # --- the connection ------------------------------------------------------------------------------
