@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn, TypeGuard
 
-from airflow_provider_engage import timing
-from airflow_provider_engage.hooks import pai_spec
-from airflow_provider_engage.hooks.engagelab_spec import (
+from airflow_provider_engage import pai_spec, timing
+from airflow_provider_engage.engagelab_spec import (
     PLAN_BAD_TYPE,
     PLAN_DESCRIPTION_ILLEGAL,
     PLAN_ID_EMPTY,
@@ -431,7 +430,9 @@ def _api_date(text: object, field: str) -> date:
 
 
 def check_pai_schedule(fields: Mapping[str, Any], *, names: Mapping[str, str] | None = None) -> None:
-    """Check CreateSchedule fields keyed by the API's PascalCase names (:mod:`~.hooks.pai_spec`).
+    """Check CreateSchedule fields keyed by the API's PascalCase names.
+
+    Field names as in :mod:`~airflow_provider_engage.pai_spec`.
 
     ``names`` maps an API name to the name the caller used (the hook passes its snake_case
     keywords) so the error names what the user typed. Times are strict ``yyyy-MM-dd HH:mm:ss``

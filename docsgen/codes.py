@@ -1,7 +1,7 @@
 """The troubleshooting tables: every vendor code the provider knows, what it means, what happens.
 
 Nothing here is typed twice. The codes and meanings are the spec modules'
-(``hooks/engagelab_spec.py`` ``CODE_MEANINGS``, ``hooks/pai_spec.py``); what the provider does
+(``engagelab_spec.py`` ``CODE_MEANINGS``, ``pai_spec.py``); what the provider does
 about each is found by handing a synthetic answer carrying that code to the hooks' own answer
 reader (``hooks/_answers.read_answer`` with each vendor's dialect) and retry policy
 (``hooks/_retry.should_retry``): the exception raised, whether a hook sends a read or a create
@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from types import ModuleType
 
-from airflow_provider_engage.hooks import _engagelab_api, _pai_api, engagelab_spec, pai_spec
+from airflow_provider_engage import engagelab_spec, pai_spec
+from airflow_provider_engage.hooks import _engagelab_api, _pai_api
 from airflow_provider_engage.hooks._answers import FailedAttempt, read_answer
 from airflow_provider_engage.hooks._calls import ApiCall
 from airflow_provider_engage.hooks._retry import RetrySettings, should_retry

@@ -21,11 +21,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
+from airflow_provider_engage import engagelab_spec, pai_spec
 from airflow_provider_engage.emulator import control, engagelab_routes, pai_routes
 from airflow_provider_engage.emulator.config import EmulatorConfig
 from airflow_provider_engage.emulator.core import Emulator
 from airflow_provider_engage.emulator.middleware import TrafficMiddleware
-from airflow_provider_engage.hooks import engagelab_spec, pai_spec
 
 log = logging.getLogger(__name__)
 

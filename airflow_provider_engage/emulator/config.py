@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from airflow_provider_engage.hooks.engagelab_spec import UNEXPIRED_SCHEDULES_MAX
+from airflow_provider_engage.engagelab_spec import UNEXPIRED_SCHEDULES_MAX
 
 
 @dataclass(frozen=True)

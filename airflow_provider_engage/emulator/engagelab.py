@@ -4,7 +4,7 @@ The backend in the moto sense: plain methods that the HTTP layer (``engagelab_ro
 raising the service's coded errors (:mod:`airflow_provider_engage.emulator.exceptions`). Shape
 and format rules come from :mod:`airflow_provider_engage.validation`, time rules from
 :mod:`airflow_provider_engage.timing`, and the service's facts (page size, caps, codes) from
-:mod:`airflow_provider_engage.hooks.engagelab_spec`, the module the hooks call by; what only the
+:mod:`airflow_provider_engage.engagelab_spec`, the module the hooks call by; what only the
 server can know lives here (expiry, whether targets exist, what may change on PUT, firing).
 
 Targets (documented in ``docs/emulator.md``): ``to: "all"`` always reaches devices. Any other
@@ -37,7 +37,7 @@ from airflow_provider_engage.emulator.exceptions import (
     InvalidSchedule,
     ScheduleNotFound,
 )
-from airflow_provider_engage.hooks.engagelab_spec import (
+from airflow_provider_engage.engagelab_spec import (
     NO_PUSH_TARGET,
     NO_SENDING_TARGET,
     PLAN_MSG_NO_PERMISSION,

@@ -4,7 +4,7 @@ Thin on purpose: every rule is in :mod:`airflow_provider_engage.emulator.engagel
 reads the request, calls the backend and writes the answer the way the real service does,
 mapping :class:`~airflow_provider_engage.emulator.exceptions.EngageLabError` to
 ``{"error": {"code", "message"}}`` with the code's status, in one place (``_EngageLabRoute``).
-The paths are the ones the hooks call (:mod:`airflow_provider_engage.hooks.engagelab_spec`).
+The paths are the ones the hooks call (:mod:`airflow_provider_engage.engagelab_spec`).
 A ``/v4/`` path no route serves answers the same shape (:func:`unknown_route`).
 """
 
@@ -24,7 +24,7 @@ from airflow_provider_engage.emulator import bodies
 from airflow_provider_engage.emulator.config import Credentials
 from airflow_provider_engage.emulator.engagelab import EngageLabBackend, msg_ids_answer
 from airflow_provider_engage.emulator.exceptions import AuthenticationFailed, EngageLabError, InvalidSchedule
-from airflow_provider_engage.hooks.engagelab_spec import (
+from airflow_provider_engage.engagelab_spec import (
     MESSAGE_STATS_PATH,
     MSG_IDS_SUFFIX,
     PLAN_BAD_TYPE,

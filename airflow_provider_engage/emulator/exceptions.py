@@ -3,7 +3,7 @@
 The backends raise these; each HTTP layer (``engagelab_routes``, ``pai_routes``) turns them into
 its service's answer in one place. A class carries what the wire needs and nothing of HTTP: the
 vendor code, the message, and the status the code is answered with, read from the spec modules
-the hooks call by (:mod:`airflow_provider_engage.hooks.engagelab_spec`, ``pai_spec``). The codes
+the hooks call by (:mod:`airflow_provider_engage.engagelab_spec`, ``pai_spec``). The codes
 raised in many places or caught by name have a class; any other is raised as
 ``EngageLabError(message, code=...)``.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_engage.hooks import engagelab_spec, pai_spec
+from airflow_provider_engage import engagelab_spec, pai_spec
 from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [

@@ -18,13 +18,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from airflow_provider_engage import engagelab_spec, pai_spec
 from airflow_provider_engage.emulator.core import Emulator
 from airflow_provider_engage.emulator.engagelab_routes import app_key_of, error_response
 from airflow_provider_engage.emulator.exceptions import EngageLabError
 from airflow_provider_engage.emulator.faults import FaultRule
 from airflow_provider_engage.emulator.pai_routes import gateway_error
 from airflow_provider_engage.emulator.ratelimit import RateDecision
-from airflow_provider_engage.hooks import engagelab_spec, pai_spec
 
 _ENGAGELAB_CODE_OF_STATUS = {
     500: engagelab_spec.INTERNAL_ERROR,

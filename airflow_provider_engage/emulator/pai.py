@@ -3,7 +3,7 @@
 State and rules only, no HTTP (``pai_routes`` is the thin layer over it), so every rule is
 testable without a server. Field rules come from :mod:`airflow_provider_engage.validation`, time
 rules from :mod:`airflow_provider_engage.timing`, the service's facts (statuses, page sizes,
-defaults) from :mod:`airflow_provider_engage.hooks.pai_spec`, and its coded errors from
+defaults) from :mod:`airflow_provider_engage.pai_spec`, and its coded errors from
 :mod:`airflow_provider_engage.emulator.exceptions`; business time is the emulator's :class:`Clock`.
 
 A schedule's life, one step per :meth:`PaiBackend.fire_due` tick:
@@ -29,7 +29,8 @@ from airflow_provider_engage import timing
 from airflow_provider_engage.emulator import snapshots
 from airflow_provider_engage.emulator.clock import Clock
 from airflow_provider_engage.emulator.exceptions import PaiInvalidParameter, PaiScheduleNotFound
-from airflow_provider_engage.hooks.pai_spec import (
+from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.pai_spec import (
     PAGE_SIZE_DEFAULT,
     PAGE_SIZE_MAX,
     PAYMENT_TYPE_DEFAULT,
@@ -38,7 +39,6 @@ from airflow_provider_engage.hooks.pai_spec import (
     RepeatCycleUnit,
     ScheduleStatus,
 )
-from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.validation import check_pai_schedule
 
 # Emulated seconds a message stays "sending" before it settles; long enough to see Pending in

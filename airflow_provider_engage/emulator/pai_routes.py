@@ -15,7 +15,7 @@ Two ways in, one backend:
 Any other ``/api/`` path, or a known one with another method, answers what Alibaba's gateway
 answers for an API it does not know: 404 ``InvalidAction.NotFound`` in the gateway shape
 (:func:`unknown_route`). Paths and the version are the hooks' own
-(:mod:`airflow_provider_engage.hooks.pai_spec`).
+(:mod:`airflow_provider_engage.pai_spec`).
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from airflow_provider_engage.acs3 import MAX_SKEW_SECONDS, SignatureError, verify_request
 from airflow_provider_engage.emulator import bodies
 from airflow_provider_engage.emulator.config import Credentials
 from airflow_provider_engage.emulator.exceptions import PaiError, PaiInvalidParameter
 from airflow_provider_engage.emulator.pai import MESSAGE_FILTERS, PaiBackend, parse_compact_date
-from airflow_provider_engage.hooks._acs3 import MAX_SKEW_SECONDS, SignatureError, verify_request
-from airflow_provider_engage.hooks.pai_spec import (
+from airflow_provider_engage.pai_spec import (
     API_VERSION,
     GATEWAY_CREATE_PATH,
     NOT_FOUND,

@@ -16,6 +16,21 @@ from typing import Any, TypeVar
 
 from airflow_provider_engage import validation
 from airflow_provider_engage.connections import ENGAGELAB, ENGAGELAB_BASE_URLS, base_url, extra_value
+from airflow_provider_engage.engagelab_spec import (
+    AUTH_FAILED,
+    MESSAGE_STATS_PATH,
+    MSG_IDS_SUFFIX,
+    NO_PUSH_TARGET,
+    NOT_FOUND_CODES,
+    PLAN_MSG_IDS_PATH,
+    PUSH_PLAN_LIST_PATH,
+    PUSH_PLAN_PATH,
+    SCHEDULE_NOT_FOUND,
+    SCHEDULES_PATH,
+    STATS_IDS_MAX,
+    SUCCESS_CODES,
+    meaning_of,
+)
 from airflow_provider_engage.hooks._answers import (
     ApiProblem,
     json_object,
@@ -32,21 +47,6 @@ from airflow_provider_engage.hooks._calls import (
     whole_number,
 )
 from airflow_provider_engage.hooks._retry import Failure, header_value
-from airflow_provider_engage.hooks.engagelab_spec import (
-    AUTH_FAILED,
-    MESSAGE_STATS_PATH,
-    MSG_IDS_SUFFIX,
-    NO_PUSH_TARGET,
-    NOT_FOUND_CODES,
-    PLAN_MSG_IDS_PATH,
-    PUSH_PLAN_LIST_PATH,
-    PUSH_PLAN_PATH,
-    SCHEDULE_NOT_FOUND,
-    SCHEDULES_PATH,
-    STATS_IDS_MAX,
-    SUCCESS_CODES,
-    meaning_of,
-)
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord, read_msg_id_records, read_plan_msg_ids
 from airflow_provider_engage.service_errors import EngageLabApiError, EngageLabNotFoundError

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from airflow_provider_engage import timing, validation
+from airflow_provider_engage import acs3, timing, validation
 from airflow_provider_engage.connections import (
     PAI,
     PAI_API_STYLES,
@@ -24,7 +24,6 @@ from airflow_provider_engage.connections import (
     extra_value,
 )
 from airflow_provider_engage.connections import base_url as url_of_host
-from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks._answers import (
     ApiProblem,
     object_reader,
@@ -42,7 +41,8 @@ from airflow_provider_engage.hooks._calls import (
     whole_number,
 )
 from airflow_provider_engage.hooks._retry import Failure, header_value
-from airflow_provider_engage.hooks.pai_spec import (
+from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.pai_spec import (
     API_NAMES,
     CODE_MEANINGS,
     GATEWAY_CREATE_PATH,
@@ -56,7 +56,6 @@ from airflow_provider_engage.hooks.pai_spec import (
     TIME_KEYWORDS,
     ScheduleFields,
 )
-from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.service_errors import PaiEngagementApiError, PaiEngagementNotFoundError
 
 T = TypeVar("T")
@@ -289,7 +288,7 @@ def auth_headers(
         raise _credential_error(
             call, credentials, "the AccessKey ID as login and the AccessKey secret as password"
         )
-    return _acs3.sign_request(
+    return acs3.sign_request(
         method=call.method,
         host=host_header(base_url),
         path=urlsplit(base_url).path.rstrip("/") + call.path,

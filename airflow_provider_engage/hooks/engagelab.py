@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.connections import ENGAGELAB
+from airflow_provider_engage.engagelab_spec import SCHEDULES_PAGE_SIZE
 from airflow_provider_engage.hooks import _engagelab_api as api
 from airflow_provider_engage.hooks._async import EngageAsyncHook, endpoint
 from airflow_provider_engage.hooks._base import EngageBaseHook
@@ -23,7 +24,6 @@ from airflow_provider_engage.hooks._calls import ApiCall
 from airflow_provider_engage.hooks._connection import ConnectionSettings
 from airflow_provider_engage.hooks._paging import iter_pages
 from airflow_provider_engage.hooks._sync import EngageSyncHook
-from airflow_provider_engage.hooks.engagelab_spec import SCHEDULES_PAGE_SIZE
 from airflow_provider_engage.records import MsgIdRecord
 
 __all__ = ["EngageLabAsyncHook", "EngageLabHook"]

@@ -3,7 +3,7 @@
 Two styles behind one hook. ``gateway`` (the default) is the documented CreateSchedule
 contract: a Bearer API key and ``CreateSchedule`` only. ``roa`` is the real service the vendor
 SDK calls: the ``/api/v2`` API signed with ACS3-HMAC-SHA256
-(:mod:`~airflow_provider_engage.hooks._acs3`), which can also read, list and delete schedules
+(:mod:`~airflow_provider_engage.acs3`), which can also read, list and delete schedules
 and report on messages. The transport, retries and error mapping are the shared ones
 (:mod:`~airflow_provider_engage.hooks._base`).
 """
@@ -26,7 +26,7 @@ from airflow_provider_engage.hooks._calls import ApiCall
 from airflow_provider_engage.hooks._connection import ConnectionSettings, check_credential
 from airflow_provider_engage.hooks._paging import iter_pages
 from airflow_provider_engage.hooks._sync import EngageSyncHook
-from airflow_provider_engage.hooks.pai_spec import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, ScheduleFields
+from airflow_provider_engage.pai_spec import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, ScheduleFields
 
 __all__ = ["PaiEngagementAsyncHook", "PaiEngagementHook"]
 
@@ -110,7 +110,7 @@ class PaiEngagementHook(PaiConnectionMixin, EngageSyncHook):
     def create_schedule(self, **fields: Unpack[ScheduleFields]) -> dict[str, Any]:
         """Create a reach plan; returns ``Data`` (``Id``, ``Status``, times in UTC+8).
 
-        The keywords are :class:`~airflow_provider_engage.hooks.pai_spec.ScheduleFields`
+        The keywords are :class:`~airflow_provider_engage.pai_spec.ScheduleFields`
         (``group_id`` and ``name`` required); only those given are sent. ``execute_time`` and
         ``end_time`` take what :func:`~airflow_provider_engage.timing.format_pai_time` takes: an
         aware datetime or an ISO-8601 string with an offset (converted to UTC+8),

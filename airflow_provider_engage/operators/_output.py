@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.operators._task import xcom_push
+from airflow_provider_engage.tasks import xcom_push
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath

@@ -22,13 +22,13 @@ import pendulum
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
 from airflow_provider_engage import schedules, stats_rows, timing, validation
+from airflow_provider_engage.engagelab_spec import STATS_RETENTION_DAYS
 from airflow_provider_engage.hooks._calls import path_id, positive_number, whole_number
-from airflow_provider_engage.hooks.engagelab_spec import STATS_RETENTION_DAYS
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import EngageLabScheduleLink, engagelab_console_url
 from airflow_provider_engage.operators import _output
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
-from airflow_provider_engage.operators._task import (
+from airflow_provider_engage.tasks import (
     delete_allowing_missing,
     fail_on_refusal,
     is_retry,

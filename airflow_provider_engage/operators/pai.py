@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
 
-from airflow_provider_engage import stats_rows, timing, validation
-from airflow_provider_engage.hooks import pai_spec
+from airflow_provider_engage import pai_spec, stats_rows, timing, validation
 from airflow_provider_engage.hooks._calls import query_text, whole_number
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import PaiScheduleLink, pai_console_url
 from airflow_provider_engage.operators import _output
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
-from airflow_provider_engage.operators._task import (
+from airflow_provider_engage.tasks import (
     delete_allowing_missing,
     fail_on_refusal,
     publish_console_url,

@@ -36,7 +36,7 @@ from airflow.providers.common.compat.sdk import (
 )
 
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.operators._task import xcom_push
+from airflow_provider_engage.tasks import xcom_push
 from airflow_provider_engage.watches.verdicts import Cadence, Verdict, instant, iso
 
 if TYPE_CHECKING:

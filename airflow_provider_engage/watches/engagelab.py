@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from airflow_provider_engage import timing
-from airflow_provider_engage.hooks.engagelab_spec import meaning_of
+from airflow_provider_engage.engagelab_spec import meaning_of
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord
 from airflow_provider_engage.watches.verdicts import Cadence, JsonRecord, Verdict, instant, iso

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from airflow_provider_engage import timing
-from airflow_provider_engage.hooks.pai_spec import RepeatCycleUnit, ScheduleStatus
 from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.pai_spec import RepeatCycleUnit, ScheduleStatus
 from airflow_provider_engage.watches.verdicts import Cadence, JsonRecord, Verdict, iso
 
 __all__ = ["DEFAULT_GRACE_SECONDS", "PaiScheduleWatch", "choose_sending", "wanted_sending"]

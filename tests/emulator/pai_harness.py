@@ -15,11 +15,11 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
+from airflow_provider_engage.acs3 import sign_request
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.emulator.config import Credentials
 from airflow_provider_engage.emulator.pai import PaiBackend
 from airflow_provider_engage.emulator.server import EmulatorServer
-from airflow_provider_engage.hooks._acs3 import sign_request
 
 CREDENTIALS = Credentials()
 START = datetime(2024, 11, 30, 0, 0, 0, tzinfo=UTC)  # 2024-11-30 08:00:00 UTC+8

@@ -11,10 +11,10 @@ import pytest
 import requests
 from pai_harness import PaiEmulator
 
+from airflow_provider_engage.acs3 import percent_encode
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.emulator.pai_routes import NonceWindow
 from airflow_provider_engage.emulator.server import EmulatorServer
-from airflow_provider_engage.hooks._acs3 import percent_encode
 
 PLAN = {
     "GroupId": "group-1",

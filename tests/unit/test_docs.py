@@ -18,9 +18,8 @@ import pendulum
 import pytest
 import yaml
 
-from airflow_provider_engage import timing
+from airflow_provider_engage import engagelab_spec, pai_spec, timing
 from airflow_provider_engage.get_provider_info import get_provider_info
-from airflow_provider_engage.hooks import engagelab_spec, pai_spec
 from docsgen import codes, figures, performance
 from docsgen.pages import GENERATED, NOT_SHIPPED, PENDING_PAGES
 

@@ -18,9 +18,9 @@ import time_machine
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from airflow_provider_engage.engagelab_spec import CODE_MEANINGS
 from airflow_provider_engage.hooks import _sync
 from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLabHook
-from airflow_provider_engage.hooks.engagelab_spec import CODE_MEANINGS
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.records import MsgIdRecord
 from airflow_provider_engage.service_errors import EngageLabApiError, EngageLabNotFoundError

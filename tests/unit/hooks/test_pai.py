@@ -15,8 +15,8 @@ from alibabacloud_tea_openapi.utils import Utils as TeaUtils
 from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
+from airflow_provider_engage import acs3
 from airflow_provider_engage.emulator import Credentials, running_emulator
-from airflow_provider_engage.hooks import _acs3
 from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook, PaiEngagementHook
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.service_errors import PaiEngagementApiError, PaiEngagementNotFoundError
@@ -362,7 +362,7 @@ def _check_signature(request: Request, *, method: str, path: str, query: dict[st
     """The gateway's check (``verify_request``) and the official SDK's signer both agree."""
     headers = {name.lower(): value for name, value in request.headers.items()}
     assert headers["x-acs-version"] == "2022-01-12"
-    access_key_id = _acs3.verify_request(
+    access_key_id = acs3.verify_request(
         method=method,
         path=path,
         query=query,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import inspect
 
-from airflow_provider_engage.hooks import pai_spec
+from airflow_provider_engage import pai_spec
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator
 
-from .test_pai import SNAKE
+from tests.unit.hooks.test_pai import SNAKE
 
 
 def test_the_table_names_every_seed_field_as_the_api_spells_it() -> None:

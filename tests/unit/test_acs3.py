@@ -21,7 +21,7 @@ from alibabacloud_tea_openapi.utils import Utils as TeaUtils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_engage.hooks._acs3 import (
+from airflow_provider_engage.acs3 import (
     ALGORITHM,
     SignatureError,
     percent_encode,
