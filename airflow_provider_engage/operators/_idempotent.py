@@ -5,7 +5,9 @@ instance: ``airflow tasks test`` twice, a second ``airflow dags test`` of one ru
 all start again at try 1), create only what is missing, and when a create's answer was lost (the
 service may have applied it) look again instead of sending it twice. What cannot be settled
 fails saying what happened. The operators say how to look (``find``, one look for all the keys
-of a task) and how to create (``create``); this module owns the order and the wording.
+of a task), what to check once the look is in (``check``: the rules against the service's clock,
+which the look's answer has just told) and how to create (``create``); this module owns the order
+and the wording.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def create_once(
     find: Find[T] | None,
     create: Create[T],
     describe: Callable[[str], str],
+    check: Callable[[Sequence[str]], None] | None = None,
     cannot_look: str = "the service cannot be asked what exists",
 ) -> dict[str, Outcome[T]]:
     """An :class:`Outcome` for every key: found from an earlier create, else created now.
@@ -66,13 +69,17 @@ def create_once(
     ``find`` is None where the service has no way to look (PAI's gateway); a create whose answer
     was lost then fails without an automatic retry, with ``cannot_look`` as the reason.
     ``describe(key)`` names the thing in that failure ("schedule 'Sale' with idempotency key
-    af-..."). A refusal stays the service's own error, for the caller to report.
+    af-..."). ``check(todo)`` runs after the look and before the first create, with the keys
+    still to create; what it raises stops the task with nothing created. A refusal stays the
+    service's own error, for the caller to report.
     """
     found = dict(find(keys)) if find is not None else {}
     outcomes: dict[str, Outcome[T]] = {key: Outcome(found[key]) for key in keys if key in found}
     todo = [key for key in keys if key not in found]
     if not todo:
         return outcomes
+    if check is not None:
+        check(todo)
     results = create(todo)
     lost = {key for key in todo if _lost(results[key])}
     found_later = dict(find(lost)) if find is not None and lost else {}

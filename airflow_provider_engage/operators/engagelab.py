@@ -10,6 +10,7 @@ parsing light.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -18,7 +19,6 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import pendulum
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
 from airflow_provider_engage import schedules, stats_rows, timing, validation
@@ -115,14 +115,13 @@ def _schedule_body(spec: Mapping[str, Any], *, site_tz: str) -> dict[str, Any]:
     return body
 
 
-def _check_due(
-    spec: Mapping[str, Any], body: Mapping[str, Any], *, site_tz: str, now: pendulum.DateTime
-) -> None:
-    """The rules against the clock (not in the past, at most a year ahead), before anything is sent.
+def _check_due(spec: Mapping[str, Any], body: Mapping[str, Any], *, site_tz: str, now: dt.datetime) -> None:
+    """The rules against the service's clock (not in the past, at most a year ahead), before a create.
 
-    Checked before looking for an earlier create too: a schedule whose time has passed has fired
-    and expired, and the service lists unexpired schedules only, so no look could find it.
-    ``spec`` is what the author wrote, for naming the argument a refusal is about.
+    ``now`` is the service's (:meth:`ServiceClock.now`, told by the look for an earlier create), as
+    the service judges these rules. A schedule whose time has passed has fired and expired, and
+    the service lists unexpired schedules only, so the look cannot have found it. ``spec`` is
+    what the author wrote, for naming the argument a refusal is about.
     """
     with schedules.fields_as_written(spec):
         timing.validate_trigger(body["trigger"], site_tz=site_tz, now=now)
@@ -238,15 +237,18 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         with fail_on_refusal():
             hook = _engagelab_hook(self.engagelab_conn_id)
             site_tz = hook.site_timezone
-            now = pendulum.now("UTC")
             with refuse_bad_input():
                 body = _schedule_body(self._spec(), site_tz=site_tz)
-            with _clock_rules(retry=is_retry(context)):
-                _check_due(self._spec(), body, site_tz=site_tz, now=now)
+
+            def check(_todo: Sequence[str]) -> None:
+                with _clock_rules(retry=is_retry(context)):
+                    _check_due(self._spec(), body, site_tz=site_tz, now=hook.service_clock.now())
+
             key = self.idempotency_key or task_key(context)
             outcome = create_once(
                 [key],
                 find=partial(_find_created, hook),
+                check=check,
                 create=one_by_one(partial(_create_stamped, hook, body)),
                 describe=lambda key: f"schedule {body['name']!r} with idempotency key {key}",
             )[key]
@@ -270,7 +272,7 @@ class EngageLabCreateScheduleOperator(BaseOperator):
                 )
             publish_console_url(self, context, engagelab_console_url(hook.base_url, schedule_id))
             upcoming = schedules.occurrences_for_xcom(
-                body["trigger"], site_tz=site_tz, after=now, limit=self.preview_count
+                body["trigger"], site_tz=site_tz, after=hook.service_clock.now(), limit=self.preview_count
             )
             for occurrence in upcoming[:3]:
                 self.log.info(
@@ -411,7 +413,6 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
                 self.engagelab_conn_id, max_connections=self.max_workers, rate_limiter=limiter
             )
             site_tz = hook.site_timezone
-            now = pendulum.now("UTC")
 
             def body_of(index: int) -> dict[str, Any]:
                 item = items[index]
@@ -422,23 +423,29 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             with refuse_bad_input():
                 bodies = self._each_item(range(len(items)), len(items), body_of)
                 keys = self._keys(items, task_key(context))
-            # The clock rules depend on the trigger, the zone and now alone, so a trigger that
-            # passed for one item passes for every item carrying it (a campaign's items mostly share
-            # one): checked once. A refusal is not remembered, so each item's names what it wrote.
-            passed: set[str] = set()
-
-            def due(index: int) -> None:
-                trigger = json.dumps(bodies[index]["trigger"], sort_keys=True)
-                if trigger not in passed:
-                    _check_due(items[index], bodies[index], site_tz=site_tz, now=now)
-                    passed.add(trigger)
-
-            with _clock_rules(retry=is_retry(context)):
-                self._each_item(range(len(items)), len(items), due)
             index_of = {key: index for index, key in enumerate(keys)}
+
+            def check(todo: Sequence[str]) -> None:
+                # The clock rules depend on the trigger, the zone and now alone, so a trigger that
+                # passed for one item passes for every item carrying it (a campaign's items mostly
+                # share one): checked once. A refusal is not remembered, so each item's names what
+                # it wrote. Only the items still to create are judged: one found has not expired.
+                passed: set[str] = set()
+                now = hook.service_clock.now()
+
+                def due(index: int) -> None:
+                    trigger = json.dumps(bodies[index]["trigger"], sort_keys=True)
+                    if trigger not in passed:
+                        _check_due(items[index], bodies[index], site_tz=site_tz, now=now)
+                        passed.add(trigger)
+
+                with _clock_rules(retry=is_retry(context)):
+                    self._each_item([index_of[key] for key in todo], len(items), due)
+
             outcomes = create_once(
                 keys,
                 find=partial(_find_created, hook),
+                check=check,
                 create=lambda todo: self._create_all(hook, [index_of[key] for key in todo], bodies, keys),
                 describe=lambda key: f"schedules[{index_of[key]}] with idempotency key {key}",
             )
@@ -583,7 +590,6 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
                 schedules.check_update(changes, mode=self.mode)
             hook = _engagelab_hook(self.engagelab_conn_id)
             site_tz = hook.site_timezone
-            now = pendulum.now("UTC")
             if self.mode == "replace" and schedules.trigger_zone_type(self.trigger or {}) is not None:
                 # Sent whole: all but a switch from what the service holds is judged unread.
                 with refuse_bad_input():
@@ -597,6 +603,7 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
                     f"firing): {err}"
                 ) from err
             publish_console_url(self, context, engagelab_console_url(hook.base_url, self.schedule_id))
+            now = hook.service_clock.now()  # told by the look at the schedule, as the service judges expiry
             with refuse_bad_input():
                 if timing.schedule_is_expired(current.get("trigger") or {}, site_tz=site_tz, now=now):
                     raise InvalidFieldError(

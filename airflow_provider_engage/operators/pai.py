@@ -190,21 +190,21 @@ class PaiCreateScheduleOperator(BaseOperator):
                     ", ".join(sorted(_identity(fields))),
                 )
             publish_console_url(self, context, pai_console_url(hook.base_url, schedule_id))
-            upcoming = self._next_sendings(self._fields())
+            upcoming = self._next_sendings(self._fields(), now=hook.service_clock.now())
             xcom_push(context, NEXT_SENDINGS_KEY, upcoming)
             self.log.info("Next sendings of PAI plan %s (UTC+8): %s", schedule_id, upcoming[:3])
             return schedule_id
 
-    def _next_sendings(self, fields: dict[str, Any]) -> list[str]:
-        """The plan's next sending instants (ISO-8601, UTC+8), for XCom and the log."""
-        now = pendulum.now("UTC")
+    def _next_sendings(self, fields: dict[str, Any], *, now: dt.datetime) -> list[str]:
+        """The plan's next sending instants (ISO-8601, UTC+8) after ``now`` (the service's), for XCom
+        and the log."""
         sendings = timing.pai_occurrences(
             fields["execute_time"],
             fields["repeat_cycle"],
             fields["repeat_cycle_unit"],
             fields["repeat_times"],
             fields["end_time"],
-            after=now.subtract(seconds=1),
+            after=now - dt.timedelta(seconds=1),
             limit=self.preview_count,
             now=now,
         )

@@ -7,7 +7,6 @@ import inspect
 from airflow_provider_engage import pai_spec
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 from airflow_provider_engage.operators.pai import PaiCreateScheduleOperator
-
 from tests.unit.hooks.test_pai import SNAKE
 
 

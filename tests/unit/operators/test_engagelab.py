@@ -150,8 +150,6 @@ BAD_INPUT = [
     ({"send_at": "2030-2-15 13:16:59"}, "send_at"),
     ({"send_at": dt.datetime(2030, 1, 1, 9)}, "send_at"),  # naive
     ({"send_at": "yesterday"}, "send_at"),
-    ({"send_at": pendulum.now("UTC").subtract(hours=1)}, "send_at"),  # in the past
-    ({"send_at": pendulum.now("UTC").add(years=1, days=2)}, "send_at"),  # > 1 year ahead
     ({"send_at": tomorrow_at(9), "zone_type": 3}, "zone_type"),
     ({"trigger": {"single": {"time": "2030-01-01 09:00:00"}, "periodical": {}}}, "trigger"),
     ({"trigger": {"single": {"time": "2030-1-1 09:00:00"}}}, "trigger.single.time"),  # the API's own dict
@@ -236,6 +234,48 @@ def test_bad_input_names_the_field_and_sends_nothing(
         create_op(**arguments).execute({"ti": ti})
 
     assert service_requests(engagelab_conn) == {}
+
+
+# The rules against the clock are the service's, judged by its clock: the look for an earlier
+# create tells it (its Date), so that look is the one request made; nothing is created.
+CLOCK_REFUSALS = [
+    pytest.param({"hours": -1}, "in the past", id="in-the-past"),
+    pytest.param({"years": 1, "days": 2}, "more than one year ahead", id="over-a-year-ahead"),
+]
+
+
+@pytest.mark.parametrize(("shift", "rule"), CLOCK_REFUSALS)
+def test_a_time_against_the_services_clock_is_refused_after_the_look_creating_nothing(
+    engagelab_conn: EmulatorControl, ti, shift: dict[str, int], rule: str
+) -> None:
+    service_now = pendulum.datetime(2031, 3, 4, 5, 6, 7, tz="UTC")
+    engagelab_conn.set_clock(service_now, frozen=True)
+
+    with pytest.raises(AirflowFailException, match=f"nothing was sent: send_at: .*{rule}"):
+        create_op(send_at=service_now.add(**shift)).execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {"GET /v4/schedules": {"200": 1}}
+
+
+def test_the_clock_rules_follow_the_services_clock_not_this_machines(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    # The service's clock is two years ahead of this machine's (an emulator moved in a test, or
+    # this machine's clock gone wrong): "not in the past" is what the service says it is.
+    service_now = pendulum.now("UTC").add(years=2).start_of("hour")
+    engagelab_conn.set_clock(service_now, frozen=True)
+
+    schedule_id = create_op(send_at=service_now.add(hours=2)).execute({"ti": ti})
+    with pytest.raises(AirflowFailException, match=r"send_at: .* is in the past"):
+        create_op(
+            name="Too_late", send_at=pendulum.now("UTC").add(days=1), idempotency_key="too-late"
+        ).execute({"ti": ti})
+
+    assert stored(schedule_id)["trigger"]["single"]["time"] == service_now.add(hours=2).in_timezone(
+        "Asia/Shanghai"
+    ).format("YYYY-MM-DD HH:mm:ss")
+    (first, *_) = ti.xcom["next_occurrences"]
+    assert pendulum.parse(first["earliest"]) == service_now.add(hours=2)
 
 
 def pytest_escape(text: str) -> str:
@@ -650,7 +690,7 @@ def test_bulk_names_every_item_whose_shared_trigger_is_in_the_past(
 
     assert "2 of 4 schedules are invalid" in str(failed.value)
     assert "schedules[3].send_at: " in str(failed.value)
-    assert service_requests(engagelab_conn) == {}
+    assert service_requests(engagelab_conn) == {"GET /v4/schedules": {"200": 1}}  # the look, no create
 
 
 # --- update ---------------------------------------------------------------------------------------
@@ -849,20 +889,20 @@ def test_replace_sends_exactly_what_is_given(engagelab_conn: EmulatorControl, ti
     assert (after["name"], after["trigger"], after["push"]) == ("Replaced", trigger, push)
 
 
-def test_update_refuses_an_expired_schedule(engagelab_conn: EmulatorControl, ti) -> None:
+def test_update_judges_expiry_by_the_services_clock_not_this_machines(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
     soon = pendulum.now("UTC").add(minutes=2)
     schedule_id = created_schedule(send_at=soon)
     engagelab_conn.set_clock(pendulum.now("UTC"), frozen=True)  # the service still holds it
 
     import time_machine
 
-    with (
-        time_machine.travel(soon.add(minutes=5), tick=False),
-        pytest.raises(AirflowFailException, match=r"schedule_id: .* has expired"),
-    ):
+    # This machine's clock says the send time has passed; the service's says it has not.
+    with time_machine.travel(soon.add(minutes=5), tick=False):
         update_op(schedule_id=schedule_id, enabled=False).execute({"ti": ti})
 
-    assert "PUT /v4/schedules/{schedule_id}" not in service_requests(engagelab_conn)
+    assert stored(schedule_id)["enabled"] is False
 
 
 def test_update_of_an_unknown_schedule_fails_without_retrying(engagelab_conn: EmulatorControl, ti) -> None:
