@@ -18,7 +18,7 @@ EXTRAS2 := dev,emulator
 EXTRAS_E2E := $(EXTRAS),e2e
 SITE := site
 
-.PHONY: demo test lint types docs bench unit unit-airflow2 e2e e2e-system install constraints clean
+.PHONY: demo test lint types docs bench unit unit-shifted unit-airflow2 e2e e2e-system install constraints clean
 
 $(INSTALLED): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,18 @@ unit: $(INSTALLED)
 	@s=$$(date +%s); $(BIN)/python -m pytest -n $(WORKERS); rc=$$?; \
 	  echo "[time] unit (Airflow 3.3): $$(( $$(date +%s) - s )) s"; exit $$rc
 
+# The unit suites with every Python process's clock moved (tests/shifted_clock/sitecustomize.py):
+# a year and a half ahead, then half a year back. A test that passes today and fails here depends
+# on today's date. `make test` runs the year and a half ahead (the way time goes); the two take
+# about 4 minutes each on a 2-core machine.
+SHIFTS ?= 548 -183
+unit-shifted: $(INSTALLED)
+	@for days in $(SHIFTS); do s=$$(date +%s); \
+	  ENGAGE_CLOCK_SHIFT_DAYS=$$days PYTHONPATH=$(CURDIR)/tests/shifted_clock \
+	    $(BIN)/python -m pytest tests/unit -n $(WORKERS) -p no:cacheprovider \
+	      -W ignore::pytest.PytestAssertRewriteWarning || exit $$?; \
+	  echo "[time] unit, clock moved $$days days: $$(( $$(date +%s) - s )) s"; done
+
 unit-airflow2: $(INSTALLED2)
 	@s=$$(date +%s); $(VENV2)/bin/python -m pytest -n $(WORKERS) -p no:cacheprovider -W ignore::DeprecationWarning; rc=$$?; \
 	  echo "[time] unit (Airflow 2.11): $$(( $$(date +%s) - s )) s"; exit $$rc
@@ -83,7 +95,8 @@ e2e: $(INSTALLED_E2E) e2e-system
 	@s=$$(date +%s); $(BIN)/python -m tests.e2e.run; rc=$$?; \
 	  echo "[time] e2e deployments: $$(( $$(date +%s) - s )) s"; exit $$rc
 
-test: lint types docs unit unit-airflow2 e2e
+test: SHIFTS = 548
+test: lint types docs unit unit-shifted unit-airflow2 e2e
 
 # Re-resolve the pins from scratch (needs the package registry). The 3.3 pins include the e2e
 # extra (the deployments run on 3.3 only).
