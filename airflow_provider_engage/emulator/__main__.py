@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from airflow_provider_engage import timing
-from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
+from airflow_provider_engage.emulator import Credentials, EmulatorConfig
 from airflow_provider_engage.input_errors import InvalidFieldError
 
 DEFAULT_PORT = 8765
