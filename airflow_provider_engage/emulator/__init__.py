@@ -132,10 +132,8 @@ def running_emulator(config: EmulatorConfig | None = None, **fields: Any) -> Ite
 
     ``fields`` override the config's fields: ``running_emulator(frozen=True, seed=1)``.
     """
-    from dataclasses import replace
-
     from airflow_provider_engage.emulator.server import EmulatorServer
 
-    config = replace(config or EmulatorConfig(), **fields)
+    config = dataclasses.replace(config or EmulatorConfig(), **fields)
     with EmulatorServer(config) as server:
         yield server.url

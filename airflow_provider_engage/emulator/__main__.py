@@ -24,12 +24,9 @@ by side; nor Airflow's other ports (8793 worker logs, 8794 triggerer logs, 8974 
 
 def _instant(text: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not ISO-8601: {text!r}") from None
-    if instant.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"needs a UTC offset (Z or +08:00): {text!r}")
-    return instant
+        return timing.to_utc(text, field="--start-time")
+    except InvalidFieldError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _zone(text: str) -> str:

@@ -32,7 +32,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from airflow_provider_engage import engagelab_spec, pai_spec
+from airflow_provider_engage import engagelab_spec, pai_spec, timing
 from airflow_provider_engage.emulator import EmulatorConfig
 from airflow_provider_engage.emulator.clock import Clock
 from airflow_provider_engage.emulator.engagelab import responses as engagelab_responses
@@ -50,6 +50,7 @@ from airflow_provider_engage.emulator.traffic import (
     RateLimiter,
     TrafficMiddleware,
 )
+from airflow_provider_engage.input_errors import InvalidFieldError
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +182,11 @@ class Emulator:
 # --- the control API ------------------------------------------------------------------------------
 
 
-class _BadControlRequest(ValueError):
-    pass
+class _BadControlRequest(HTTPException):
+    """A control call the API cannot take: 400, ``{"detail"}`` naming the problem."""
 
-
-def _bad(message: str) -> JSONResponse:
-    return JSONResponse({"detail": message}, status_code=400)
+    def __init__(self, detail: str) -> None:
+        super().__init__(400, detail)
 
 
 async def _object(request: Request) -> dict[str, Any]:
@@ -198,18 +198,6 @@ async def _object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _BadControlRequest("the body must be a JSON object")
     return body
-
-
-def _instant(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise _BadControlRequest(f"'set' must be an ISO-8601 string, got {value!r}")
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise _BadControlRequest(f"'set' must be ISO-8601 with an offset, got {value!r}") from None
-    if instant.utcoffset() is None:
-        raise _BadControlRequest(f"'set' needs a UTC offset (Z or +08:00), got {value!r}")
-    return instant
 
 
 def _clock_change(body: dict[str, Any]) -> dict[str, Any]:
@@ -224,7 +212,10 @@ def _clock_change(body: dict[str, Any]) -> dict[str, Any]:
     frozen = body.get("frozen")
     if frozen is not None and not isinstance(frozen, bool):
         raise _BadControlRequest(f"'frozen' must be true or false, got {frozen!r}")
-    set_to = _instant(body["set"]) if "set" in body else None
+    try:
+        set_to = timing.to_utc(body["set"], field="set") if "set" in body else None
+    except InvalidFieldError as err:
+        raise _BadControlRequest(str(err)) from None
     return {"set_to": set_to, "advance_seconds": advance, "frozen": frozen}
 
 
@@ -251,11 +242,7 @@ def control_router(emulator: Emulator) -> APIRouter:
 
     @router.post("/clock")
     async def change_clock(request: Request) -> JSONResponse:
-        try:
-            change = _clock_change(await _object(request))
-        except _BadControlRequest as err:
-            return _bad(str(err))
-        return JSONResponse(emulator.change_clock(**change))
+        return JSONResponse(emulator.change_clock(**_clock_change(await _object(request))))
 
     @router.post("/reset")
     async def reset() -> JSONResponse:
@@ -268,10 +255,7 @@ def control_router(emulator: Emulator) -> APIRouter:
 
     @router.post("/faults")
     async def set_faults(request: Request) -> JSONResponse:
-        try:
-            rules, seed = _fault_rules(await _object(request))
-        except _BadControlRequest as err:
-            return _bad(str(err))
+        rules, seed = _fault_rules(await _object(request))
         emulator.set_faults(rules, seed)
         return JSONResponse({"seed": seed, "rules": emulator.faults.rules()})
 
