@@ -17,6 +17,7 @@ import random
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -71,10 +72,13 @@ class SnapshotStore:
 
 
 class Saved(Protocol):
-    """A backend whose state is one part (``part``) of its store, if it has one."""
+    """A backend whose state is one part (``part``) of its store, if it has one, guarded by ``lock``."""
 
     @property
     def part(self) -> str: ...
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
 
     @property
     def store(self) -> SnapshotStore | None: ...
@@ -90,13 +94,18 @@ _Answer = TypeVar("_Answer")
 def saves_state(
     method: Callable[Concatenate[_Backend, _Args], _Answer],
 ) -> Callable[Concatenate[_Backend, _Args], _Answer]:
-    """Save the backend's part once ``method`` has changed it (not when it raised: nothing changed)."""
+    """Save the backend's part once ``method`` has changed it (not when it raised: nothing changed).
+
+    Under the backend's (reentrant) lock, so no other change slips in between and a later save of
+    an earlier state never overwrites it.
+    """
 
     @functools.wraps(method)
     def saving(backend: _Backend, /, *args: _Args.args, **kwargs: _Args.kwargs) -> _Answer:
-        answer = method(backend, *args, **kwargs)
-        if backend.store is not None:
-            backend.store.save({backend.part: backend.snapshot()})
+        with backend.lock:
+            answer = method(backend, *args, **kwargs)
+            if backend.store is not None:
+                backend.store.save({backend.part: backend.snapshot()})
         return answer
 
     return saving

@@ -218,7 +218,7 @@ class EngageLabBackend:
         # Whether the AppKey may use push plans; without it they answer 21004 (msg ids by plan 23001).
         self.plan_permission = plan_permission
         self._random = random.Random(seed)
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._next_msg_id = _FIRST_MSG_ID
         self._clear()
 
@@ -234,7 +234,7 @@ class EngageLabBackend:
 
     @saves_state
     def create_schedule(self, body: Any) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             now = self.clock.now()
             self._check_schedule(body, creating=True, now=now)
             unexpired = sum(1 for schedule in self._schedules.values() if not self._expired(schedule, now))
@@ -258,11 +258,11 @@ class EngageLabBackend:
             return {"schedule_id": schedule_id, "name": schedule.name}
 
     def get_schedule(self, schedule_id: str) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             return self._live_schedule(schedule_id).detail()
 
     def list_schedules(self, page: int) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             now = self.clock.now()
             live = [s for s in self._schedules.values() if not self._expired(s, now)]
             start = (page - 1) * SCHEDULES_PAGE_SIZE
@@ -276,7 +276,7 @@ class EngageLabBackend:
     @saves_state
     def update_schedule(self, schedule_id: str, body: Any) -> dict[str, Any]:
         """PUT replaces the whole task; its kind and zone_type stay what they were."""
-        with self._lock:
+        with self.lock:
             now = self.clock.now()
             schedule = self._schedules.get(schedule_id)
             if schedule is None:
@@ -298,14 +298,14 @@ class EngageLabBackend:
 
     @saves_state
     def delete_schedule(self, schedule_id: str) -> None:
-        with self._lock:
+        with self.lock:
             self._live_schedule(schedule_id)
             del self._schedules[schedule_id]
             self._deliveries.pop(schedule_id, None)
 
     def schedule_msg_ids(self, schedule_id: str) -> list[MsgRecord]:
         """Every firing so far, failed ones included; answered for expired tasks too."""
-        with self._lock:
+        with self.lock:
             schedule = self._schedules.get(schedule_id)
             if schedule is None:
                 raise ScheduleNotFound(f"schedule {schedule_id} does not exist")
@@ -356,7 +356,7 @@ class EngageLabBackend:
     @saves_state
     def fire_due(self, now: datetime) -> None:
         """Deliver every occurrence (or zone band) that is due at ``now``, in time order."""
-        with self._lock:
+        with self.lock:
             while self._due and self._due[0][0] <= now:
                 instant, _, schedule_id, version = heapq.heappop(self._due)
                 schedule = self._schedules.get(schedule_id)
@@ -407,7 +407,7 @@ class EngageLabBackend:
             validation.check_plan_description(description)
         except InvalidFieldError as err:
             raise EngageLabError.from_invalid(err) from err
-        with self._lock:
+        with self.lock:
             plan = self._plans.get(plan_id)
             if plan is not None:
                 plan.description = description
@@ -427,7 +427,7 @@ class EngageLabBackend:
         except InvalidFieldError as err:
             raise EngageLabError.from_invalid(err) from err
         needle = (search or "").casefold()
-        with self._lock:
+        with self.lock:
             found = [
                 plan
                 for plan in self._plans.values()
@@ -445,7 +445,7 @@ class EngageLabBackend:
         if not self.plan_permission:
             refusal = "the AppKey has no permission to query msg ids by push plan"
             raise EngageLabError(refusal, code=PLAN_MSG_NO_PERMISSION)
-        with self._lock:
+        with self.lock:
             today = self._site_date(self.clock.now())
             try:
                 validation.check_plan_msg_query(plan_ids, start_date, end_date, today=today)
@@ -475,7 +475,7 @@ class EngageLabBackend:
             raise EngageLabError(
                 f"message_ids: give 1 to {STATS_IDS_MAX} ids, got {len(msg_ids)}", code=PLAN_QUERY_INVALID
             )
-        with self._lock:
+        with self.lock:
             oldest = self.clock.now() - MESSAGE_RETENTION
             found = [self._messages.get(msg_id) for msg_id in msg_ids]
             return {m.msg_id: _stats(m) for m in found if m is not None and m.fired_at >= oldest}
@@ -485,11 +485,11 @@ class EngageLabBackend:
     @saves_state
     def reset(self) -> None:
         """Forget everything; message ids keep counting up, as they never repeat on the service."""
-        with self._lock:
+        with self.lock:
             self._clear()
 
     def state(self) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             now = self.clock.now()
             return {
                 "schedules": len(self._schedules),
@@ -500,7 +500,7 @@ class EngageLabBackend:
             }
 
     def snapshot(self) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             return {
                 "next_msg_id": self._next_msg_id,
                 "random": dump_random(self._random),  # schedule ids go on, never repeat
@@ -510,7 +510,7 @@ class EngageLabBackend:
             }
 
     def restore(self, data: Mapping[str, Any]) -> None:
-        with self._lock:
+        with self.lock:
             self._clear()
             self._next_msg_id = max(self._next_msg_id, int(data.get("next_msg_id", _FIRST_MSG_ID)))
             load_random(self._random, data.get("random"))

@@ -105,7 +105,7 @@ class PaiBackend:
         self._clock = clock
         self.store = store
         self._seed = seed
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._rng = random.Random(seed)
         self._schedules: dict[str, _Schedule] = {}
         self._messages: list[_Message] = []
@@ -115,18 +115,18 @@ class PaiBackend:
     @saves_state
     def reset(self) -> None:
         """Forget everything; ids and messages start again from the seed."""
-        with self._lock:
+        with self.lock:
             self._rng = random.Random(self._seed)
             self._schedules.clear()
             self._messages.clear()
 
     def state(self) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             return {"schedules": len(self._schedules), "messages": len(self._messages)}
 
     def snapshot(self) -> dict[str, Any]:
         """Everything, JSON-safe, for :meth:`restore` (the sqlite store keeps this)."""
-        with self._lock:
+        with self.lock:
             return {
                 "rng": dump_random(self._rng),
                 "schedules": dump(list(self._schedules.values())),
@@ -138,7 +138,7 @@ class PaiBackend:
         if not data:
             self.reset()
             return
-        with self._lock:
+        with self.lock:
             load_random(self._rng, data["rng"])
             self._schedules = {s["id"]: load_record(_Schedule, s) for s in data["schedules"]}
             self._messages = [load_record(_Message, m) for m in data["messages"]]
@@ -146,7 +146,7 @@ class PaiBackend:
     @saves_state
     def fire_due(self, now: datetime) -> None:
         """Check new schedules, send every occurrence due by ``now``, settle sent messages."""
-        with self._lock:
+        with self.lock:
             for schedule in self._schedules.values():
                 self._advance(schedule, now)
             for message in self._messages:
@@ -162,7 +162,7 @@ class PaiBackend:
             check_pai_schedule(fields)
         except InvalidFieldError as err:
             raise PaiInvalidParameter.from_field_error(err) from err
-        with self._lock:
+        with self.lock:
             now = self._clock.now()
             stored = {**_SCHEDULE_DEFAULTS, **{k: v for k, v in fields.items() if v is not None}}
             if not stored.get("ExecuteTime"):
@@ -177,7 +177,7 @@ class PaiBackend:
             return self._describe(schedule)
 
     def get_schedule(self, schedule_id: str) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             schedule = self._find(schedule_id)
             history = [
                 {"Time": timing.format_api_datetime(at, timing.PAI_TZ), "Status": status}
@@ -194,7 +194,7 @@ class PaiBackend:
         page_size: int = PAGE_SIZE_DEFAULT,
     ) -> dict[str, Any]:
         """ListSchedules: newest first; ``name`` matches any part of the name."""
-        with self._lock:
+        with self.lock:
             found = [
                 s
                 for s in reversed(self._schedules.values())
@@ -211,7 +211,7 @@ class PaiBackend:
     @saves_state
     def delete_schedule(self, schedule_id: str) -> str:
         """DeleteSchedule: the schedule stops firing; messages it sent stay queryable."""
-        with self._lock:
+        with self.lock:
             self._find(schedule_id)
             del self._schedules[schedule_id]
             return schedule_id
@@ -229,7 +229,7 @@ class PaiBackend:
         ``filters`` are ListMessages query names (ScheduleId, GroupId, Status, MessageId,
         PhoneNumber, RequestId, ErrorCode, Signature, SignatureId, TemplateCode, TemplateId).
         """
-        with self._lock:
+        with self.lock:
             accept = _message_filter(filters or {})
             found = [m for m in self._messages if (day is None or _pai_day(m.sent_at) == day) and accept(m)]
             return {
@@ -251,7 +251,7 @@ class PaiBackend:
         """ListMessageMetrics: per UTC+8 day, Total/Success/Fail/Pending; empty days left out."""
         if end_date < start_date:
             raise PaiInvalidParameter("EndDate: must not be before StartDate")
-        with self._lock:
+        with self.lock:
             accept = _message_filter(filters or {})
             days: dict[date, list[_Message]] = {}
             for message in self._messages:
