@@ -1,7 +1,8 @@
 """``engage-emulator`` / ``python -m airflow_provider_engage.emulator``: serve until interrupted.
 
 Prints the base URL (the real port when ``--port 0``) and the credentials it accepts, then
-serves in the foreground; Ctrl-C or SIGTERM stops it cleanly (and saves state with ``--db``).
+serves in the foreground; Ctrl-C or SIGTERM stops it cleanly (with ``--db``, state is saved as it
+changes and once more as it stops).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.emulator import Credentials, EmulatorConfig
+from airflow_provider_engage.emulator.process import BANNER_PREFIX
 from airflow_provider_engage.input_errors import InvalidFieldError
 
 DEFAULT_PORT = 8765
@@ -125,7 +127,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 def banner(url: str, config: EmulatorConfig) -> str:
     creds = config.credentials
     lines = [
-        f"engage-emulator serving at {url}",
+        f"{BANNER_PREFIX}{url}",
         f"  EngageLab   Basic auth  AppKey={creds.app_key}  MasterSecret={creds.master_secret}",
         f"  PAI gateway Bearer      {creds.pai_api_key}",
         f"  PAI roa     AccessKey   id={creds.pai_ak_id}  secret={creds.pai_ak_secret}",
