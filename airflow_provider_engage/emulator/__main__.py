@@ -8,6 +8,7 @@ changes and once more as it stops).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import ipaddress
 import sys
 from collections.abc import Sequence
@@ -98,30 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
-    return EmulatorConfig(
-        host=args.host,
-        port=args.port,
-        credentials=Credentials(
-            app_key=args.app_key,
-            master_secret=args.master_secret,
-            pai_api_key=args.pai_api_key,
-            pai_ak_id=args.pai_ak_id,
-            pai_ak_secret=args.pai_ak_secret,
-        ),
-        site_tz=args.site_tz,
-        legacy_msgids=args.legacy_msgids,
-        get_as_array=args.get_as_array,
-        engagelab_qps=args.engagelab_qps,
-        pai_qps=args.pai_qps,
-        plan_query_qps=args.plan_query_qps,
-        max_schedules=args.max_schedules,
-        no_plan_permission=args.no_plan_permission,
-        db=args.db,
-        start_time=args.start_time,
-        frozen=args.frozen,
-        seed=args.seed,
-        fire_interval=args.fire_interval,
-    )
+    """The config the flags give: each flag is the field of its name (the credentials' too)."""
+    given = vars(args)
+    credentials = Credentials(**{f.name: given[f.name] for f in dataclasses.fields(Credentials)})
+    fields = {f.name: given[f.name] for f in dataclasses.fields(EmulatorConfig) if f.name != "credentials"}
+    return EmulatorConfig(credentials=credentials, **fields)
 
 
 def banner(url: str, config: EmulatorConfig) -> str:
