@@ -4,20 +4,22 @@ A record is written as an object of its fields; instants are ISO-8601 strings, t
 arrays, nested records are objects. Nothing in the JSON names a type: :func:`load` reads a
 value back by the type hint it is read as (the record's field hints, or one given). The
 emulator's ``--db`` snapshots and the sensors' watches (trigger kwargs, the task state store)
-both use it. Pure: stdlib only.
+both use it; the emulator reads request bodies with :func:`parse`, which takes plain JSON only.
+Pure: stdlib only.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import types
 import typing
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-__all__ = ["dump", "load", "load_record"]
+__all__ = ["dump", "load", "load_record", "parse"]
 
 _Record = TypeVar("_Record")
 
@@ -70,6 +72,20 @@ def load_record(kind: type[_Record], data: Mapping[str, Any]) -> _Record:
     }
     made: _Record = kind(**values)
     return made
+
+
+def parse(text: bytes | str) -> Any:
+    """The JSON value of ``text`` as RFC 8259 defines it: ``ValueError`` for anything else.
+
+    Python's ``json`` reads ``NaN``, ``Infinity`` and ``-Infinity``, which are not JSON; a real
+    service refuses such a body, so the emulator does too (and never stores a value it could not
+    send back).
+    """
+    return json.loads(text, parse_constant=_not_json)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 @functools.cache

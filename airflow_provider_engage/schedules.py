@@ -215,12 +215,6 @@ def _api_datetime(value: Any, zone_type: object, site_tz: str, field: str) -> st
     return timing.format_api_datetime(value, site_tz, field=field)
 
 
-def trigger_zone_type(trigger: Mapping[str, Any]) -> object:
-    kind = timing.trigger_kind(trigger)
-    body = trigger.get(kind) if kind else None
-    return body.get("zone_type") if isinstance(body, Mapping) else None
-
-
 def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     """``base`` with ``changes`` applied: objects merge key by key, ``None`` removes a key,
     anything else (lists included) replaces."""
@@ -308,7 +302,7 @@ def updated_schedule(
     check_update(changes, mode=mode)
     body = {part: copy.deepcopy(current.get(part)) for part in SCHEDULE_PARTS}
     current_trigger = body["trigger"] if isinstance(body["trigger"], Mapping) else {}
-    zone_type = trigger_zone_type(current_trigger)
+    zone_type = validation.trigger_zone_type(current_trigger)
     for part in SCHEDULE_PARTS:
         value = changes.get(part)
         if value is None:
@@ -317,7 +311,7 @@ def updated_schedule(
             value = normalise_trigger(
                 value, zone_type=zone_type if isinstance(zone_type, int) else None, site_tz=site_tz
             )
-            _refuse_switch(current_trigger, value)
+            validation.check_trigger_switch(current_trigger, value)
         existing = body[part]
         if mode == "merge" and isinstance(value, Mapping) and isinstance(existing, Mapping):
             merged = deep_merge(existing, value)
@@ -329,23 +323,6 @@ def updated_schedule(
         else:
             body[part] = copy.deepcopy(value)
     return body
-
-
-def _refuse_switch(current: Mapping[str, Any], new: Mapping[str, Any]) -> None:
-    old_kind, new_kind = timing.trigger_kind(current), timing.trigger_kind(new)
-    if old_kind and new_kind and old_kind != new_kind:
-        raise InvalidFieldError(
-            "trigger",
-            f"cannot switch a {old_kind} schedule to {new_kind}: the service forbids it; "
-            f"delete the schedule and create a new one",
-        )
-    old_zone, new_zone = trigger_zone_type(current), trigger_zone_type(new)
-    if old_zone is not None and new_zone is not None and old_zone != new_zone:
-        raise InvalidFieldError(
-            f"trigger.{new_kind}.zone_type",
-            f"cannot switch zone_type {old_zone} to {new_zone}: the service forbids it; "
-            f"delete the schedule and create a new one",
-        )
 
 
 def occurrences_for_xcom(

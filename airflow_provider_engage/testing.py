@@ -33,8 +33,8 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_engage.emulator import Credentials, EmulatorConfig
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
 
 __all__ = ["DagTestResult", "DagsTest", "EngageEmulator"]
 

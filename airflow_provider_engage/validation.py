@@ -196,6 +196,37 @@ def check_schedule(
     check_push(body["push"])
 
 
+def trigger_zone_type(trigger: Mapping[str, Any]) -> object:
+    """The zone_type of the one kind the trigger holds, as given; ``None`` when it holds none."""
+    kind = timing.trigger_kind(trigger)
+    body = trigger.get(kind) if kind else None
+    return body.get("zone_type") if isinstance(body, Mapping) else None
+
+
+def check_trigger_switch(current: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """An update keeps the schedule's trigger kind (single or periodical) and its zone_type.
+
+    The service refuses a switch of either (28100); the way to one is delete and create. Only a
+    kind or zone_type present on both sides is compared: a partial change keeps the current one.
+    """
+    old_kind, new_kind = timing.trigger_kind(current), timing.trigger_kind(new)
+    if old_kind and new_kind and old_kind != new_kind:
+        _fail(
+            "trigger",
+            f"cannot switch a {old_kind} schedule to {new_kind}: the service forbids it; "
+            f"delete the schedule and create a new one",
+            SCHEDULE_INVALID,
+        )
+    old_zone, new_zone = trigger_zone_type(current), trigger_zone_type(new)
+    if old_zone is not None and new_zone is not None and old_zone != new_zone:
+        _fail(
+            f"trigger.{new_kind}.zone_type",
+            f"cannot switch zone_type {old_zone} to {new_zone}: the service forbids it; "
+            f"delete the schedule and create a new one",
+            SCHEDULE_INVALID,
+        )
+
+
 def check_schedule_name(name: object) -> None:
     """A schedule name alone (an update may change just the name)."""
     if not isinstance(name, str) or not name.strip():

@@ -1,12 +1,14 @@
 """``engage-emulator`` / ``python -m airflow_provider_engage.emulator``: serve until interrupted.
 
 Prints the base URL (the real port when ``--port 0``) and the credentials it accepts, then
-serves in the foreground; Ctrl-C or SIGTERM stops it cleanly (and saves state with ``--db``).
+serves in the foreground; Ctrl-C or SIGTERM stops it cleanly (with ``--db``, state is saved as it
+changes and once more as it stops).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import ipaddress
 import sys
 from collections.abc import Sequence
@@ -14,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from airflow_provider_engage import timing
-from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
+from airflow_provider_engage.emulator import Credentials, EmulatorConfig
+from airflow_provider_engage.emulator.process import BANNER_PREFIX
 from airflow_provider_engage.input_errors import InvalidFieldError
 
 DEFAULT_PORT = 8765
@@ -24,12 +27,9 @@ by side; nor Airflow's other ports (8793 worker logs, 8794 triggerer logs, 8974 
 
 def _instant(text: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not ISO-8601: {text!r}") from None
-    if instant.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"needs a UTC offset (Z or +08:00): {text!r}")
-    return instant
+        return timing.to_utc(text, field="--start-time")
+    except InvalidFieldError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _zone(text: str) -> str:
@@ -99,36 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
-    return EmulatorConfig(
-        host=args.host,
-        port=args.port,
-        credentials=Credentials(
-            app_key=args.app_key,
-            master_secret=args.master_secret,
-            pai_api_key=args.pai_api_key,
-            pai_ak_id=args.pai_ak_id,
-            pai_ak_secret=args.pai_ak_secret,
-        ),
-        site_tz=args.site_tz,
-        legacy_msgids=args.legacy_msgids,
-        get_as_array=args.get_as_array,
-        engagelab_qps=args.engagelab_qps,
-        pai_qps=args.pai_qps,
-        plan_query_qps=args.plan_query_qps,
-        max_schedules=args.max_schedules,
-        no_plan_permission=args.no_plan_permission,
-        db=args.db,
-        start_time=args.start_time,
-        frozen=args.frozen,
-        seed=args.seed,
-        fire_interval=args.fire_interval,
-    )
+    """The config the flags give: each flag is the field of its name (the credentials' too)."""
+    given = vars(args)
+    credentials = Credentials(**{f.name: given[f.name] for f in dataclasses.fields(Credentials)})
+    fields = {f.name: given[f.name] for f in dataclasses.fields(EmulatorConfig) if f.name != "credentials"}
+    return EmulatorConfig(credentials=credentials, **fields)
 
 
 def banner(url: str, config: EmulatorConfig) -> str:
     creds = config.credentials
     lines = [
-        f"engage-emulator serving at {url}",
+        f"{BANNER_PREFIX}{url}",
         f"  EngageLab   Basic auth  AppKey={creds.app_key}  MasterSecret={creds.master_secret}",
         f"  PAI gateway Bearer      {creds.pai_api_key}",
         f"  PAI roa     AccessKey   id={creds.pai_ak_id}  secret={creds.pai_ak_secret}",

@@ -106,4 +106,5 @@ class Clock:
 def _aware_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("the clock takes aware datetimes only")
-    return instant.astimezone(UTC)
+    # A plain datetime whatever was given: pendulum's arithmetic would give intervals, not timedeltas.
+    return datetime.fromtimestamp(instant.timestamp(), UTC)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
 
-from airflow_provider_engage.emulator.config import EmulatorConfig
+from airflow_provider_engage.emulator import EmulatorConfig
 
 __all__ = ["BANNER_PREFIX", "EmulatorProcess", "EmulatorStartError", "emulator_process"]
 

@@ -2,7 +2,7 @@
 
 The listening socket is bound before uvicorn starts, so ``port=0`` yields the real port at once.
 A protocol subclass records each connection's transport in the emulator's
-:class:`~airflow_provider_engage.emulator.core.ConnectionRegistry`; that is how the "drop" faults
+:class:`~airflow_provider_engage.emulator.traffic.ConnectionRegistry`; that is how the "drop" faults
 close a connection without any HTTP answer.
 """
 
@@ -17,9 +17,9 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from airflow_provider_engage.emulator.app import create_app
-from airflow_provider_engage.emulator.config import EmulatorConfig
-from airflow_provider_engage.emulator.core import ConnectionRegistry, Emulator
+from airflow_provider_engage.emulator import EmulatorConfig
+from airflow_provider_engage.emulator.app import Emulator, create_app
+from airflow_provider_engage.emulator.traffic import ConnectionRegistry
 
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0

@@ -590,7 +590,7 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
                 schedules.check_update(changes, mode=self.mode)
             hook = _engagelab_hook(self.engagelab_conn_id)
             site_tz = hook.site_timezone
-            if self.mode == "replace" and schedules.trigger_zone_type(self.trigger or {}) is not None:
+            if self.mode == "replace" and validation.trigger_zone_type(self.trigger or {}) is not None:
                 # Sent whole: all but a switch from what the service holds is judged unread.
                 with refuse_bad_input():
                     whole = schedules.updated_schedule({}, changes, mode=self.mode, site_tz=site_tz)

@@ -7,8 +7,8 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from airflow_provider_engage.emulator import EmulatorConfig
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.emulator.config import EmulatorConfig
 from airflow_provider_engage.emulator.process import EmulatorProcess
 from tests.e2e.deployment import Deployment, EmulatorSecrets, Ports
 from tests.e2e.evidence import ARTIFACTS

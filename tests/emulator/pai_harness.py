@@ -16,9 +16,9 @@ from urllib.parse import quote, urlencode, urlsplit
 import requests
 
 from airflow_provider_engage.acs3 import sign_request
+from airflow_provider_engage.emulator import Credentials
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.emulator.config import Credentials
-from airflow_provider_engage.emulator.pai import PaiBackend
+from airflow_provider_engage.emulator.pai.models import PaiBackend
 from airflow_provider_engage.emulator.server import EmulatorServer
 
 CREDENTIALS = Credentials()

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from airflow_provider_engage.emulator import Credentials, EmulatorConfig
 from airflow_provider_engage.emulator.__main__ import banner, build_parser, config_from_args, main
-from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
 
 TIMEOUT = 10
 SCRIPT = Path(sys.executable).parent / "engage-emulator"

@@ -28,7 +28,13 @@ def test_the_process_helper_loads_only_when_used() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["airflow_provider_engage.emulator.engagelab", "airflow_provider_engage.emulator.core"]
+    "module",
+    [
+        "airflow_provider_engage.emulator.engagelab.models",
+        "airflow_provider_engage.emulator.pai.models",
+        "airflow_provider_engage.emulator.clock",
+        "airflow_provider_engage.emulator.store",
+    ],
 )
 def test_the_backends_do_not_import_fastapi(module: str) -> None:
     assert _loaded_after(f"import {module}", ("fastapi", "starlette")) == []

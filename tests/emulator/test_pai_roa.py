@@ -13,7 +13,7 @@ from pai_harness import PaiEmulator
 
 from airflow_provider_engage.acs3 import percent_encode
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.emulator.pai_routes import NonceWindow
+from airflow_provider_engage.emulator.pai.responses import NonceWindow
 from airflow_provider_engage.emulator.server import EmulatorServer
 
 PLAN = {

@@ -5,10 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from engagelab_harness import START_AT, Api, periodical
+import pytest
+from engagelab_harness import START_AT, Api, periodical, single
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
+from airflow_provider_engage.emulator.clock import Clock
+from airflow_provider_engage.emulator.engagelab.exceptions import EngageLabError
+from airflow_provider_engage.emulator.engagelab.models import EngageLabBackend
+from airflow_provider_engage.emulator.pai.models import PaiBackend
+from airflow_provider_engage.emulator.store import SnapshotStore
 
 
 def test_a_restart_with_the_same_db_loses_nothing(tmp_path: Path) -> None:
@@ -78,3 +84,39 @@ def test_without_a_db_a_restart_starts_empty() -> None:
         Api(url).create(periodical())
     with running_emulator(start_time=START_AT, frozen=True) as url:
         assert Api(url).get("/v4/schedules").json()["total_count"] == 0
+
+
+# --- saved where it changes: the backends, without HTTP ---------------------------------------------
+
+
+def test_a_backend_saves_its_part_as_a_change_returns(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path / "emulator.sqlite")
+    clock = Clock(START_AT, frozen=True)
+    backend = EngageLabBackend(clock, seed=1, store=store)
+    schedule_id = backend.create_schedule(periodical(end="2025-01-10 00:00:00"))["schedule_id"]
+    saved = SnapshotStore(store.path).load()
+    assert set(saved) == {"engagelab"}
+    assert [s["schedule_id"] for s in saved["engagelab"]["schedules"]] == [schedule_id]
+
+    backend.fire_due(clock.advance(86400))
+    assert SnapshotStore(store.path).load()["engagelab"] == backend.snapshot()
+
+    backend.delete_schedule(schedule_id)
+    assert SnapshotStore(store.path).load()["engagelab"]["schedules"] == []
+
+
+def test_a_refused_call_saves_nothing(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path / "emulator.sqlite")
+    backend = EngageLabBackend(Clock(START_AT, frozen=True), store=store)
+    with pytest.raises(EngageLabError):
+        backend.create_schedule(single("2024-12-31 12:00:00"))  # in the past
+    assert SnapshotStore(store.path).load() == {}
+
+
+def test_the_pai_backend_saves_its_own_part(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path / "emulator.sqlite")
+    backend = PaiBackend(Clock(START_AT, frozen=True), seed=2, store=store)
+    created = backend.create_schedule({"GroupId": "g", "Name": "Once", "ExecuteTime": ""})
+    saved = SnapshotStore(store.path).load()
+    assert set(saved) == {"pai"}
+    assert [s["id"] for s in saved["pai"]["schedules"]] == [created["Id"]]

@@ -12,8 +12,8 @@ from engagelab_harness import PLAN_SEEDS, START_AT, Api, error_of, periodical, s
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.emulator.clock import Clock
-from airflow_provider_engage.emulator.engagelab import EngageLabBackend
-from airflow_provider_engage.emulator.exceptions import EngageLabError
+from airflow_provider_engage.emulator.engagelab.exceptions import EngageLabError
+from airflow_provider_engage.emulator.engagelab.models import EngageLabBackend
 
 
 def _upsert(api: Api, plan_id: Any, description: Any = "a plan") -> Any:

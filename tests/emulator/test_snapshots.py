@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from engagelab_harness import START_AT, periodical, single
 
-from airflow_provider_engage.emulator import snapshots
+from airflow_provider_engage import plain_json
 from airflow_provider_engage.emulator.clock import Clock
-from airflow_provider_engage.emulator.engagelab import EngageLabBackend
-from airflow_provider_engage.emulator.pai import PaiBackend
+from airflow_provider_engage.emulator.engagelab.models import EngageLabBackend
+from airflow_provider_engage.emulator.pai.models import PaiBackend
 
 # --- the convention --------------------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ AT = datetime(2025, 1, 1, 8, 30, tzinfo=timezone(timedelta(hours=8)))
 
 def test_records_are_plain_json_with_iso_instants() -> None:
     record = _Outer("x", AT, [_Inner(AT, 3)], [(AT, 1)], {"k": [1, "a"]}, _Inner(AT))
-    assert snapshots.dump(record) == {
+    assert plain_json.dump(record) == {
         "name": "x",
         "when": "2025-01-01T08:30:00+08:00",
         "inners": [{"at": "2025-01-01T08:30:00+08:00", "code": 3}],
@@ -51,7 +51,7 @@ def test_records_are_plain_json_with_iso_instants() -> None:
 
 def test_a_record_reads_back_equal_through_json_text() -> None:
     record = _Outer("x", AT, [_Inner(AT, 3)], [(AT, 1)], {"k": [1, "a"]}, _Inner(AT))
-    again = snapshots.load_record(_Outer, json.loads(json.dumps(snapshots.dump(record))))
+    again = plain_json.load_record(_Outer, json.loads(json.dumps(plain_json.dump(record))))
     assert again == record
     assert isinstance(again.history[0], tuple)
     assert again.when is not None
@@ -59,22 +59,22 @@ def test_a_record_reads_back_equal_through_json_text() -> None:
 
 
 def test_missing_fields_take_their_defaults_and_none_stays_none() -> None:
-    again = snapshots.load_record(_Outer, {"name": "x", "when": None})
+    again = plain_json.load_record(_Outer, {"name": "x", "when": None})
     assert again == _Outer("x", None)
 
 
 def test_a_hint_reads_plain_values_too() -> None:
     state = (3, (1, 2, 3), None)
-    assert snapshots.load(tuple[int, tuple[int, ...], float | None], snapshots.dump(state)) == state
+    assert plain_json.load(tuple[int, tuple[int, ...], float | None], plain_json.dump(state)) == state
 
 
 def test_instants_tagged_the_old_pai_way_still_read() -> None:
-    assert snapshots.load(datetime, {"$dt": "2025-01-01T00:00:00+00:00"}) == START_AT
+    assert plain_json.load(datetime, {"$dt": "2025-01-01T00:00:00+00:00"}) == START_AT
 
 
 def test_only_records_are_loaded_as_records() -> None:
     with pytest.raises(TypeError):
-        snapshots.load_record(dict, {})
+        plain_json.load_record(dict, {})
 
 
 # --- each backend's snapshot round-trips --------------------------------------------------------

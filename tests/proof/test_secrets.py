@@ -35,8 +35,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 
-from airflow_provider_engage.emulator import running_emulator
-from airflow_provider_engage.emulator.config import Credentials, EmulatorConfig
+from airflow_provider_engage.emulator import Credentials, EmulatorConfig, running_emulator
 from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLabHook
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
 from airflow_provider_engage.operators.engagelab import EngageLabUpsertPushPlanOperator

@@ -103,6 +103,32 @@ def test_time_rules_relative_to_now_apply_only_with_now() -> None:
     assert caught.value.vendor_code == 28100
 
 
+# --- what an update may not switch ---------------------------------------------------------------
+
+_SINGLE_SITE = {"single": {"time": "2030-01-01 09:00:00", "zone_type": 1}}
+_SINGLE_DEVICE = {"single": {"time": "2030-01-01 09:00:00", "zone_type": 2}}
+_PERIODICAL_SITE = {"periodical": {"start": "2030-01-01 00:00:00", "zone_type": 1}}
+
+
+def test_an_update_may_not_switch_the_trigger_kind() -> None:
+    with pytest.raises(InvalidFieldError, match="cannot switch a single schedule to periodical") as caught:
+        validation.check_trigger_switch(_SINGLE_SITE, _PERIODICAL_SITE)
+    assert (caught.value.field, caught.value.vendor_code) == ("trigger", 28100)
+
+
+def test_an_update_may_not_switch_the_zone_type() -> None:
+    with pytest.raises(InvalidFieldError, match="cannot switch zone_type 1 to 2") as caught:
+        validation.check_trigger_switch(_SINGLE_SITE, _SINGLE_DEVICE)
+    assert (caught.value.field, caught.value.vendor_code) == ("trigger.single.zone_type", 28100)
+
+
+@pytest.mark.parametrize(
+    "new", [_SINGLE_SITE, {"single": {"time": "2030-02-01 09:00:00"}}, {}], ids=["same", "no zone", "none"]
+)
+def test_a_change_that_keeps_kind_and_zone_type_passes(new: dict[str, Any]) -> None:
+    validation.check_trigger_switch(_SINGLE_SITE, new)
+
+
 # --- push -----------------------------------------------------------------------------------------
 
 PUSH = SINGLE["push"]

@@ -1,7 +1,8 @@
 """The emulated EngageLab AppPush app: scheduled tasks, push plans, fired messages and their rules.
 
-The backend in the moto sense: plain methods that the HTTP layer (``engagelab_routes``) calls,
-raising the service's coded errors (:mod:`airflow_provider_engage.emulator.exceptions`). Shape
+The backend in the moto sense: plain methods that the HTTP layer (:mod:`.responses`) calls,
+raising the service's coded errors (:mod:`.exceptions`), saving its state after each change
+(:mod:`airflow_provider_engage.emulator.store`). Shape
 and format rules come from :mod:`airflow_provider_engage.validation`, time rules from
 :mod:`airflow_provider_engage.timing`, and the service's facts (page size, caps, codes) from
 :mod:`airflow_provider_engage.engagelab_spec`, the module the hooks call by; what only the
@@ -30,13 +31,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from airflow_provider_engage import timing, validation
-from airflow_provider_engage.emulator import snapshots
 from airflow_provider_engage.emulator.clock import Clock
-from airflow_provider_engage.emulator.exceptions import (
+from airflow_provider_engage.emulator.engagelab.exceptions import (
     EngageLabError,
     InvalidSchedule,
     ScheduleNotFound,
 )
+from airflow_provider_engage.emulator.store import SnapshotStore, dump_random, load_random, saves_state
 from airflow_provider_engage.engagelab_spec import (
     NO_PUSH_TARGET,
     NO_SENDING_TARGET,
@@ -52,6 +53,7 @@ from airflow_provider_engage.engagelab_spec import (
     UNEXPIRED_SCHEDULES_MAX,
 )
 from airflow_provider_engage.input_errors import InvalidFieldError
+from airflow_provider_engage.plain_json import dump, load_record
 
 __all__ = ["EngageLabBackend", "MsgRecord", "msg_ids_answer"]
 
@@ -195,6 +197,8 @@ class Schedule:
 class EngageLabBackend:
     """One EngageLab app: its scheduled tasks, push plans and the messages they fired."""
 
+    part = "engagelab"
+
     def __init__(
         self,
         clock: Clock,
@@ -204,15 +208,17 @@ class EngageLabBackend:
         max_schedules: int = UNEXPIRED_SCHEDULES_MAX,
         max_plans: int = PUSH_PLANS_MAX,
         plan_permission: bool = True,
+        store: SnapshotStore | None = None,
     ) -> None:
         self.clock = clock
+        self.store = store
         self.site_tz = site_tz
         self.max_schedules = max_schedules
         self.max_plans = max_plans
         # Whether the AppKey may use push plans; without it they answer 21004 (msg ids by plan 23001).
         self.plan_permission = plan_permission
         self._random = random.Random(seed)
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._next_msg_id = _FIRST_MSG_ID
         self._clear()
 
@@ -226,8 +232,9 @@ class EngageLabBackend:
 
     # --- scheduled tasks ------------------------------------------------------------------------
 
+    @saves_state
     def create_schedule(self, body: Any) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             now = self.clock.now()
             self._check_schedule(body, creating=True, now=now)
             unexpired = sum(1 for schedule in self._schedules.values() if not self._expired(schedule, now))
@@ -251,11 +258,11 @@ class EngageLabBackend:
             return {"schedule_id": schedule_id, "name": schedule.name}
 
     def get_schedule(self, schedule_id: str) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             return self._live_schedule(schedule_id).detail()
 
     def list_schedules(self, page: int) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             now = self.clock.now()
             live = [s for s in self._schedules.values() if not self._expired(s, now)]
             start = (page - 1) * SCHEDULES_PAGE_SIZE
@@ -266,9 +273,10 @@ class EngageLabBackend:
                 "schedules": [s.detail() for s in live[start : start + SCHEDULES_PAGE_SIZE]],
             }
 
+    @saves_state
     def update_schedule(self, schedule_id: str, body: Any) -> dict[str, Any]:
         """PUT replaces the whole task; its kind and zone_type stay what they were."""
-        with self._lock:
+        with self.lock:
             now = self.clock.now()
             schedule = self._schedules.get(schedule_id)
             if schedule is None:
@@ -276,15 +284,10 @@ class EngageLabBackend:
             if self._expired(schedule, now):
                 raise InvalidSchedule(f"schedule {schedule_id} has expired and can no longer be updated")
             self._check_schedule(body, creating=False, now=now)
-            (kind, zone_type), (new_kind, new_zone_type) = _kind(schedule.trigger), _kind(body["trigger"])
-            if new_kind != kind:
-                raise InvalidSchedule(
-                    f"trigger: a {kind} task cannot become {new_kind}; delete it and create another"
-                )
-            if new_zone_type != zone_type:
-                raise InvalidSchedule(
-                    f"trigger.{kind}.zone_type: cannot change from {zone_type} to {new_zone_type}"
-                )
+            try:
+                validation.check_trigger_switch(schedule.trigger, body["trigger"])
+            except InvalidFieldError as err:
+                raise EngageLabError.from_invalid(err) from err
             schedule.name, schedule.enabled = body["name"], body["enabled"]
             schedule.trigger, schedule.push = body["trigger"], body["push"]
             schedule.cursor = max(schedule.cursor, now)
@@ -293,15 +296,16 @@ class EngageLabBackend:
             self._plan_deliveries(schedule)
             return schedule.body()
 
+    @saves_state
     def delete_schedule(self, schedule_id: str) -> None:
-        with self._lock:
+        with self.lock:
             self._live_schedule(schedule_id)
             del self._schedules[schedule_id]
             self._deliveries.pop(schedule_id, None)
 
     def schedule_msg_ids(self, schedule_id: str) -> list[MsgRecord]:
         """Every firing so far, failed ones included; answered for expired tasks too."""
-        with self._lock:
+        with self.lock:
             schedule = self._schedules.get(schedule_id)
             if schedule is None:
                 raise ScheduleNotFound(f"schedule {schedule_id} does not exist")
@@ -349,9 +353,10 @@ class EngageLabBackend:
 
     # --- firing ---------------------------------------------------------------------------------
 
+    @saves_state
     def fire_due(self, now: datetime) -> None:
         """Deliver every occurrence (or zone band) that is due at ``now``, in time order."""
-        with self._lock:
+        with self.lock:
             while self._due and self._due[0][0] <= now:
                 instant, _, schedule_id, version = heapq.heappop(self._due)
                 schedule = self._schedules.get(schedule_id)
@@ -394,6 +399,7 @@ class EngageLabBackend:
 
     # --- push plans -----------------------------------------------------------------------------
 
+    @saves_state
     def upsert_plan(self, plan_id: Any, description: Any) -> dict[str, Any]:
         self._check_plan_permission()
         try:
@@ -401,7 +407,7 @@ class EngageLabBackend:
             validation.check_plan_description(description)
         except InvalidFieldError as err:
             raise EngageLabError.from_invalid(err) from err
-        with self._lock:
+        with self.lock:
             plan = self._plans.get(plan_id)
             if plan is not None:
                 plan.description = description
@@ -421,7 +427,7 @@ class EngageLabBackend:
         except InvalidFieldError as err:
             raise EngageLabError.from_invalid(err) from err
         needle = (search or "").casefold()
-        with self._lock:
+        with self.lock:
             found = [
                 plan
                 for plan in self._plans.values()
@@ -439,7 +445,7 @@ class EngageLabBackend:
         if not self.plan_permission:
             refusal = "the AppKey has no permission to query msg ids by push plan"
             raise EngageLabError(refusal, code=PLAN_MSG_NO_PERMISSION)
-        with self._lock:
+        with self.lock:
             today = self._site_date(self.clock.now())
             try:
                 validation.check_plan_msg_query(plan_ids, start_date, end_date, today=today)
@@ -469,20 +475,21 @@ class EngageLabBackend:
             raise EngageLabError(
                 f"message_ids: give 1 to {STATS_IDS_MAX} ids, got {len(msg_ids)}", code=PLAN_QUERY_INVALID
             )
-        with self._lock:
+        with self.lock:
             oldest = self.clock.now() - MESSAGE_RETENTION
             found = [self._messages.get(msg_id) for msg_id in msg_ids]
             return {m.msg_id: _stats(m) for m in found if m is not None and m.fired_at >= oldest}
 
     # --- the five methods every backend has ----------------------------------------------------
 
+    @saves_state
     def reset(self) -> None:
         """Forget everything; message ids keep counting up, as they never repeat on the service."""
-        with self._lock:
+        with self.lock:
             self._clear()
 
     def state(self) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             now = self.clock.now()
             return {
                 "schedules": len(self._schedules),
@@ -493,39 +500,33 @@ class EngageLabBackend:
             }
 
     def snapshot(self) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             return {
                 "next_msg_id": self._next_msg_id,
-                "random": snapshots.dump_random(self._random),  # schedule ids go on, never repeat
-                "schedules": snapshots.dump(list(self._schedules.values())),
-                "plans": snapshots.dump(list(self._plans.values())),
-                "messages": snapshots.dump(list(self._messages.values())),
+                "random": dump_random(self._random),  # schedule ids go on, never repeat
+                "schedules": dump(list(self._schedules.values())),
+                "plans": dump(list(self._plans.values())),
+                "messages": dump(list(self._messages.values())),
             }
 
     def restore(self, data: Mapping[str, Any]) -> None:
-        with self._lock:
+        with self.lock:
             self._clear()
             self._next_msg_id = max(self._next_msg_id, int(data.get("next_msg_id", _FIRST_MSG_ID)))
-            snapshots.load_random(self._random, data.get("random"))
+            load_random(self._random, data.get("random"))
             for item in data.get("plans", []):
-                plan = snapshots.load_record(Plan, item)
+                plan = load_record(Plan, item)
                 self._plans[plan.plan_id] = plan
             for item in data.get("messages", []):
-                message = snapshots.load_record(Message, item)
+                message = load_record(Message, item)
                 self._messages[message.msg_id] = message
             for item in data.get("schedules", []):
-                schedule = snapshots.load_record(Schedule, item)
+                schedule = load_record(Schedule, item)
                 self._schedules[schedule.schedule_id] = schedule
                 self._plan_deliveries(schedule)
 
 
 # --- triggers and pushes ------------------------------------------------------------------------
-
-
-def _kind(trigger: Mapping[str, Any]) -> tuple[str, Any]:
-    """``single`` or ``periodical``, and the zone_type (a checked trigger holds exactly one)."""
-    kind = timing.trigger_kind(trigger) or "single"
-    return kind, trigger[kind].get("zone_type")
 
 
 def _plan_id_of(push: Mapping[str, Any]) -> str | None:

@@ -1,6 +1,7 @@
 """The PAI User Engagement HTTP layer: the seed's Bearer gateway and the real ROA API.
 
-Thin on purpose: parse the request, authenticate it, call :class:`PaiBackend`, wrap the answer.
+Thin on purpose: parse the request, authenticate it, call the backend (:mod:`.models`), wrap the
+answer (its coded errors, :mod:`.exceptions`, in the envelope).
 Two ways in, one backend:
 
 * Gateway (seed 000): ``POST /api/PaiPlugin/2022-01-12/CreateSchedule`` with
@@ -31,11 +32,11 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from airflow_provider_engage import plain_json
 from airflow_provider_engage.acs3 import MAX_SKEW_SECONDS, SignatureError, verify_request
-from airflow_provider_engage.emulator import bodies
-from airflow_provider_engage.emulator.config import Credentials
-from airflow_provider_engage.emulator.exceptions import PaiError, PaiInvalidParameter
-from airflow_provider_engage.emulator.pai import MESSAGE_FILTERS, PaiBackend, parse_compact_date
+from airflow_provider_engage.emulator import Credentials
+from airflow_provider_engage.emulator.pai.exceptions import PaiError, PaiInvalidParameter
+from airflow_provider_engage.emulator.pai.models import MESSAGE_FILTERS, PaiBackend, parse_compact_date
 from airflow_provider_engage.pai_spec import (
     API_VERSION,
     GATEWAY_CREATE_PATH,
@@ -107,7 +108,7 @@ def unknown_route() -> JSONResponse:
 
 def _json_object(body: bytes, field: str) -> Any:
     try:
-        return bodies.loads(body) if body.strip() else None
+        return plain_json.parse(body) if body.strip() else None
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise PaiInvalidParameter(f"{field}: the request body is not valid JSON") from None
 

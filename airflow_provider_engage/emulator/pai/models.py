@@ -1,10 +1,11 @@
 """The PAI User Engagement backend: reach plans (schedules), their firing, and the SMS they send.
 
-State and rules only, no HTTP (``pai_routes`` is the thin layer over it), so every rule is
-testable without a server. Field rules come from :mod:`airflow_provider_engage.validation`, time
-rules from :mod:`airflow_provider_engage.timing`, the service's facts (statuses, page sizes,
-defaults) from :mod:`airflow_provider_engage.pai_spec`, and its coded errors from
-:mod:`airflow_provider_engage.emulator.exceptions`; business time is the emulator's :class:`Clock`.
+State and rules only, no HTTP (:mod:`.responses` is the thin layer over it), so every rule is
+testable without a server; each change is saved as it is made
+(:mod:`airflow_provider_engage.emulator.store`). Field rules come from
+:mod:`airflow_provider_engage.validation`, time rules from :mod:`airflow_provider_engage.timing`,
+the service's facts (statuses, page sizes, defaults) from :mod:`airflow_provider_engage.pai_spec`,
+and its coded errors from :mod:`.exceptions`; business time is the emulator's :class:`Clock`.
 
 A schedule's life, one step per :meth:`PaiBackend.fire_due` tick:
 0 checking -> 1 check passed (the first tick after create) -> 3 sending (an occurrence fired)
@@ -26,9 +27,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from airflow_provider_engage import timing
-from airflow_provider_engage.emulator import snapshots
 from airflow_provider_engage.emulator.clock import Clock
-from airflow_provider_engage.emulator.exceptions import PaiInvalidParameter, PaiScheduleNotFound
+from airflow_provider_engage.emulator.pai.exceptions import PaiInvalidParameter, PaiScheduleNotFound
+from airflow_provider_engage.emulator.store import SnapshotStore, dump_random, load_random, saves_state
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.pai_spec import (
     PAGE_SIZE_DEFAULT,
@@ -39,6 +40,7 @@ from airflow_provider_engage.pai_spec import (
     RepeatCycleUnit,
     ScheduleStatus,
 )
+from airflow_provider_engage.plain_json import dump, load_record
 from airflow_provider_engage.validation import check_pai_schedule
 
 # Emulated seconds a message stays "sending" before it settles; long enough to see Pending in
@@ -97,34 +99,38 @@ class _Message:
 class PaiBackend:
     """Schedules and messages of one emulated PAI account; thread-safe."""
 
-    def __init__(self, clock: Clock, *, seed: int | None = None) -> None:
+    part = "pai"
+
+    def __init__(self, clock: Clock, *, seed: int | None = None, store: SnapshotStore | None = None) -> None:
         self._clock = clock
+        self.store = store
         self._seed = seed
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._rng = random.Random(seed)
         self._schedules: dict[str, _Schedule] = {}
         self._messages: list[_Message] = []
 
     # --- lifecycle -------------------------------------------------------------------------------
 
+    @saves_state
     def reset(self) -> None:
         """Forget everything; ids and messages start again from the seed."""
-        with self._lock:
+        with self.lock:
             self._rng = random.Random(self._seed)
             self._schedules.clear()
             self._messages.clear()
 
     def state(self) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             return {"schedules": len(self._schedules), "messages": len(self._messages)}
 
     def snapshot(self) -> dict[str, Any]:
         """Everything, JSON-safe, for :meth:`restore` (the sqlite store keeps this)."""
-        with self._lock:
+        with self.lock:
             return {
-                "rng": snapshots.dump_random(self._rng),
-                "schedules": snapshots.dump(list(self._schedules.values())),
-                "messages": snapshots.dump(self._messages),
+                "rng": dump_random(self._rng),
+                "schedules": dump(list(self._schedules.values())),
+                "messages": dump(self._messages),
             }
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -132,14 +138,15 @@ class PaiBackend:
         if not data:
             self.reset()
             return
-        with self._lock:
-            snapshots.load_random(self._rng, data["rng"])
-            self._schedules = {s["id"]: snapshots.load_record(_Schedule, s) for s in data["schedules"]}
-            self._messages = [snapshots.load_record(_Message, m) for m in data["messages"]]
+        with self.lock:
+            load_random(self._rng, data["rng"])
+            self._schedules = {s["id"]: load_record(_Schedule, s) for s in data["schedules"]}
+            self._messages = [load_record(_Message, m) for m in data["messages"]]
 
+    @saves_state
     def fire_due(self, now: datetime) -> None:
         """Check new schedules, send every occurrence due by ``now``, settle sent messages."""
-        with self._lock:
+        with self.lock:
             for schedule in self._schedules.values():
                 self._advance(schedule, now)
             for message in self._messages:
@@ -148,13 +155,14 @@ class PaiBackend:
 
     # --- API operations --------------------------------------------------------------------------
 
+    @saves_state
     def create_schedule(self, fields: Any) -> dict[str, Any]:
         """CreateSchedule: validate, store with status 0, answer the new schedule."""
         try:
             check_pai_schedule(fields)
         except InvalidFieldError as err:
             raise PaiInvalidParameter.from_field_error(err) from err
-        with self._lock:
+        with self.lock:
             now = self._clock.now()
             stored = {**_SCHEDULE_DEFAULTS, **{k: v for k, v in fields.items() if v is not None}}
             if not stored.get("ExecuteTime"):
@@ -169,7 +177,7 @@ class PaiBackend:
             return self._describe(schedule)
 
     def get_schedule(self, schedule_id: str) -> dict[str, Any]:
-        with self._lock:
+        with self.lock:
             schedule = self._find(schedule_id)
             history = [
                 {"Time": timing.format_api_datetime(at, timing.PAI_TZ), "Status": status}
@@ -186,7 +194,7 @@ class PaiBackend:
         page_size: int = PAGE_SIZE_DEFAULT,
     ) -> dict[str, Any]:
         """ListSchedules: newest first; ``name`` matches any part of the name."""
-        with self._lock:
+        with self.lock:
             found = [
                 s
                 for s in reversed(self._schedules.values())
@@ -200,9 +208,10 @@ class PaiBackend:
                 "TotalCount": len(found),
             }
 
+    @saves_state
     def delete_schedule(self, schedule_id: str) -> str:
         """DeleteSchedule: the schedule stops firing; messages it sent stay queryable."""
-        with self._lock:
+        with self.lock:
             self._find(schedule_id)
             del self._schedules[schedule_id]
             return schedule_id
@@ -220,7 +229,7 @@ class PaiBackend:
         ``filters`` are ListMessages query names (ScheduleId, GroupId, Status, MessageId,
         PhoneNumber, RequestId, ErrorCode, Signature, SignatureId, TemplateCode, TemplateId).
         """
-        with self._lock:
+        with self.lock:
             accept = _message_filter(filters or {})
             found = [m for m in self._messages if (day is None or _pai_day(m.sent_at) == day) and accept(m)]
             return {
@@ -242,7 +251,7 @@ class PaiBackend:
         """ListMessageMetrics: per UTC+8 day, Total/Success/Fail/Pending; empty days left out."""
         if end_date < start_date:
             raise PaiInvalidParameter("EndDate: must not be before StartDate")
-        with self._lock:
+        with self.lock:
             accept = _message_filter(filters or {})
             days: dict[date, list[_Message]] = {}
             for message in self._messages:

@@ -1,8 +1,8 @@
-"""The EngageLab AppPush v4 HTTP layer: Basic auth, request parsing, answer shapes.
+"""The EngageLab AppPush v4 HTTP layer and its routes: Basic auth, request parsing, answer shapes.
 
-Thin on purpose: every rule is in :mod:`airflow_provider_engage.emulator.engagelab`; this module
-reads the request, calls the backend and writes the answer the way the real service does,
-mapping :class:`~airflow_provider_engage.emulator.exceptions.EngageLabError` to
+Thin on purpose: every rule is in the backend (:mod:`.models`); this module reads the request,
+calls the backend and writes the answer the way the real service does, mapping
+:class:`~airflow_provider_engage.emulator.engagelab.exceptions.EngageLabError` to
 ``{"error": {"code", "message"}}`` with the code's status, in one place (``_EngageLabRoute``).
 The paths are the ones the hooks call (:mod:`airflow_provider_engage.engagelab_spec`).
 A ``/v4/`` path no route serves answers the same shape (:func:`unknown_route`).
@@ -20,10 +20,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from airflow_provider_engage.emulator import bodies
-from airflow_provider_engage.emulator.config import Credentials
-from airflow_provider_engage.emulator.engagelab import EngageLabBackend, msg_ids_answer
-from airflow_provider_engage.emulator.exceptions import AuthenticationFailed, EngageLabError, InvalidSchedule
+from airflow_provider_engage import plain_json
+from airflow_provider_engage.emulator import Credentials
+from airflow_provider_engage.emulator.engagelab.exceptions import (
+    AuthenticationFailed,
+    EngageLabError,
+    InvalidSchedule,
+)
+from airflow_provider_engage.emulator.engagelab.models import EngageLabBackend, msg_ids_answer
 from airflow_provider_engage.engagelab_spec import (
     MESSAGE_STATS_PATH,
     MSG_IDS_SUFFIX,
@@ -89,7 +93,7 @@ def app_key_of(authorization: str) -> tuple[str, str] | None:
 async def _json_body(request: Request, error: type[EngageLabError], code: int | None = None) -> Any:
     raw = await request.body()
     try:
-        return bodies.loads(raw)
+        return plain_json.parse(raw)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise error("request data is not json", code=code) from None
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from airflow_provider_engage.emulator.clock import Clock
-from airflow_provider_engage.emulator.exceptions import PaiInvalidParameter, PaiScheduleNotFound
-from airflow_provider_engage.emulator.pai import PaiBackend
+from airflow_provider_engage.emulator.pai.exceptions import PaiInvalidParameter, PaiScheduleNotFound
+from airflow_provider_engage.emulator.pai.models import PaiBackend
 
 START = datetime(2024, 11, 30, 0, 0, 0, tzinfo=UTC)
 HOURLY = {

@@ -11,8 +11,7 @@ from engagelab_harness import AUTH, START_AT, TIMEOUT, Api, error_of, single
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.emulator.faults import FaultInjector, FaultRule, FaultRuleError
-from airflow_provider_engage.emulator.ratelimit import RateLimiter
+from airflow_provider_engage.emulator.traffic import FaultInjector, FaultRule, FaultRuleError, RateLimiter
 
 PAI_GATEWAY = "/api/PaiPlugin/2022-01-12/CreateSchedule"
 
