@@ -26,6 +26,7 @@ from airflow_provider_engage.service_errors import EngageServiceError
 from airflow_provider_engage.validation import check_text
 
 T = TypeVar("T")
+E = TypeVar("E", bound=EngageServiceError)
 
 __all__ = [
     "AGREEMENT_SECONDS",
@@ -317,14 +318,14 @@ class Dialect:
 
     def service_error(
         self,
-        cls: type[EngageServiceError],
+        cls: type[E],
         call: ApiCall[Any],
         refusal: Refusal,
         failure: Failure,
         *,
         meaning: str | None,
         hint: str | None = None,
-    ) -> EngageServiceError:
+    ) -> E:
         """``cls`` carrying everything the refusal says, in one sentence a DAG author can act on
         (never a header or a secret), and ``failure`` for the retry loop; ``hint`` says what to
         do when the vendor's text does not."""

@@ -4,7 +4,7 @@ Everything EngageLab is here, once: each endpoint of the REST v4 API (``POST /v4
 as one method of :class:`EngageLabEndpoints` that checks its input
 (:mod:`airflow_provider_engage.validation`) and builds the call, which the sync hook sends and
 returns the parsed data of and the async hook awaits; how answers read (:class:`EngageLabDialect`,
-tolerating what the real service sends besides the seeds' examples: a one-element array for a
+tolerating what the real service sends besides its documented examples: a one-element array for a
 schedule, several spellings of the msg-id list, empty or ``success`` bodies, read into
 :class:`MsgIdRecord`); Basic auth and the base URL. Sending, retries and errors are the
 transport's (:mod:`airflow_provider_engage.hooks.transport`): a create is never sent twice
@@ -144,16 +144,19 @@ def _read_item(item: Any) -> MsgIdRecord:
     if msg_id is None:
         raise ValueError("a message id entry has no msg_id")
     error: Mapping[str, Any] = item["error"] if isinstance(item.get("error"), Mapping) else {}
-    ts = item.get("ts")
     return MsgIdRecord(
         msg_id=str(msg_id),
         error_code=int(error.get("code") or 0),
         error_message=str(error.get("message") or ""),
         need_retry=bool(item.get("needRetry", item.get("need_retry", False))),
-        fired_at=None
-        if ts is None or ts == "" or isinstance(ts, bool)
-        else datetime.fromtimestamp(timing.epoch_seconds(float(ts)), tz=UTC),
+        fired_at=_instant(item.get("ts")),
     )
+
+
+def _instant(ts: Any) -> datetime | None:
+    if ts is None or ts == "" or isinstance(ts, bool):
+        return None
+    return datetime.fromtimestamp(timing.epoch_seconds(float(ts)), tz=UTC)
 
 
 def read_plan_msg_ids(payload: Any) -> dict[str, list[str]]:
@@ -241,7 +244,7 @@ class EngageLabDialect(Dialect):
         not_found = code in NOT_FOUND_CODES or (status == 404 and code != NO_PUSH_TARGET)
         refused = code == AUTH_FAILED or status == 401
         hint = f"Check the AppKey (login) and Master Secret (password) of connection {conn_id!r}"
-        error = self.service_error(
+        return self.service_error(
             EngageLabNotFoundError if not_found else EngageLabApiError,
             call,
             refusal,
@@ -249,8 +252,6 @@ class EngageLabDialect(Dialect):
             meaning=meaning_of(code),
             hint=hint if refused else None,
         )
-        assert isinstance(error, EngageLabApiError)
-        return error
 
 
 DIALECT = EngageLabDialect()

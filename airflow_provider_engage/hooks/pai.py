@@ -2,7 +2,7 @@
 
 Everything PAI is here, once: its endpoints (one method each of :class:`PaiEndpoints`, which the
 sync hook sends and the async hook awaits), how its answers read (:class:`PaiDialect`), its two
-styles' auth and base URLs. ``gateway`` (the default) is the seed's contract:
+styles' auth and base URLs. ``gateway`` (the default) is the documented contract:
 ``POST {host}/api/PaiPlugin/2022-01-12/CreateSchedule`` with a Bearer API key and the fields
 under ``{"body": ...}``, and nothing else. ``roa`` is the real service the vendor SDK calls: the
 ``/api/v2`` API with the body as it is, signed with ACS3-HMAC-SHA256
@@ -124,7 +124,7 @@ class PaiDialect(Dialect):
         code, status = refusal.vendor_code, refusal.status
         # The gateway answers an unknown AccessKey with HTTP 404 too: that is no missing plan.
         not_found = code == NOT_FOUND or (status == NOT_FOUND and code not in SIGNATURE_REFUSALS)
-        error = self.service_error(
+        return self.service_error(
             PaiEngagementNotFoundError if not_found else PaiEngagementApiError,
             call,
             refusal,
@@ -132,8 +132,6 @@ class PaiDialect(Dialect):
             meaning=CODE_MEANINGS.get(code) if code is not None else None,
             hint=_credentials_hint(code, status, conn_id),
         )
-        assert isinstance(error, PaiEngagementApiError)
-        return error
 
 
 def _credentials_hint(code: object, status: int | None, conn_id: str) -> str | None:

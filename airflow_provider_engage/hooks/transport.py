@@ -30,6 +30,7 @@ from typing import (
     ClassVar,
     Concatenate,
     Generic,
+    NamedTuple,
     ParamSpec,
     Protocol,
     TypeVar,
@@ -193,19 +194,21 @@ class Service:
     dialect: Dialect
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One attempt of a call as it goes on the wire."""
+class Outgoing(NamedTuple):
+    """One attempt of a call as it goes on the wire, and the dialect that reads its answer."""
 
     call: ApiCall[Any]
     url: str
     body: bytes
-    headers: dict[str, str] = field(repr=False)
-    started: float = field(default_factory=time.monotonic)
+    headers: dict[str, str]
+    dialect: Dialect
+    started: float
+
+    def __repr__(self) -> str:  # never the headers: they carry the credentials
+        return f"Outgoing({self.call.method} {self.url})"
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """An HTTP answer, whatever library read it."""
 
     status: int
@@ -213,8 +216,7 @@ class Reply:
     raw: bytes
 
 
-@dataclass(frozen=True)
-class NoAnswer:
+class NoAnswer(NamedTuple):
     """A send that got no HTTP answer: how it failed, and what may be said of it.
 
     ``cause`` is the library's exception when its text is safe to show (a refused or dropped
@@ -364,11 +366,14 @@ class EngageBaseHook(BaseHook):
         wait cannot age a signature's timestamp."""
         service = self.service
         body = call.body_bytes()
-        return Outgoing(call, service.base_url + call.target(), body, service.sign(call, body))
+        headers = service.sign(call, body)
+        return Outgoing(
+            call, service.base_url + call.target(), body, headers, service.dialect, time.monotonic()
+        )
 
     def _answer(self, outgoing: Outgoing, reply: Reply | NoAnswer) -> Any:
         """The parsed result of an attempt, or the vendor's error carrying its ``failure``."""
-        call, dialect = outgoing.call, self.service.dialect
+        call, dialect = outgoing.call, outgoing.dialect
         if isinstance(reply, NoAnswer):
             raise dialect.no_answer(
                 call, reply.transport, reply.detail, conn_id=self.conn_id
