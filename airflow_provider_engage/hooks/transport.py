@@ -246,29 +246,6 @@ def _failure_of(state: RetryCallState) -> Failure | None:
     return error.failure if isinstance(error, EngageServiceError) else None
 
 
-def retry_arguments(
-    settings: RetrySettings, *, sleep: Callable[[float], Any], on_retry: Callable[[Failure, int, float], None]
-) -> dict[str, Any]:
-    """Keyword arguments for tenacity's ``Retrying`` or ``AsyncRetrying`` (``sleep`` a coroutine
-    there): the decisions are the retry policy's. ``on_retry(failure, retry_number, pause)`` is
-    called before each pause (for the log)."""
-
-    def retry(state: RetryCallState) -> bool:
-        failure = _failure_of(state)
-        return failure is not None and should_retry(failure, state.attempt_number - 1, settings)
-
-    def wait(state: RetryCallState) -> float:
-        failure = _failure_of(state)
-        return wait_seconds(failure, state.attempt_number - 1, settings) if failure else settings.min_wait
-
-    def before_sleep(state: RetryCallState) -> None:
-        failure = _failure_of(state)
-        if failure is not None:
-            on_retry(failure, state.attempt_number, state.next_action.sleep if state.next_action else 0.0)
-
-    return {"retry": retry, "wait": wait, "sleep": sleep, "before_sleep": before_sleep, "reraise": True}
-
-
 class Replay:
     """An attempt that failed before tenacity ran, raised again as tenacity's first attempt.
 
@@ -391,22 +368,34 @@ class EngageBaseHook(BaseHook):
         return dialect.read(call, reply.status, reply.headers, reply.raw, conn_id=self.conn_id)
 
     def _retry_arguments(self, call: ApiCall[Any], *, sleep: Callable[[float], Any]) -> dict[str, Any]:
-        """tenacity's arguments for sending ``call``: the one retry definition of both transports."""
+        """tenacity's arguments for sending ``call`` (``Retrying``'s, or ``AsyncRetrying``'s with a
+        coroutine ``sleep``): the one retry definition of both sends, the decisions the policy's."""
         settings = self.retry_settings
 
-        def log_retry(failure: Failure, retry_number: int, pause: float) -> None:
+        def retry(state: RetryCallState) -> bool:
+            failure = _failure_of(state)
+            return failure is not None and should_retry(failure, state.attempt_number - 1, settings)
+
+        def wait(state: RetryCallState) -> float:
+            failure = _failure_of(state)
+            return wait_seconds(failure, state.attempt_number - 1, settings) if failure else settings.min_wait
+
+        def log_retry(state: RetryCallState) -> None:
+            failure = _failure_of(state)
+            if failure is None:
+                return
             self.log.warning(
                 "%s %s %s: %s; retry %d of %d in %.2f s",
                 self.spec.hook_name,
                 call.method,
                 call.path,
                 describe_retry(failure),
-                retry_number,
+                state.attempt_number,
                 settings.max_retries,
-                pause,
+                state.next_action.sleep if state.next_action else 0.0,
             )
 
-        return retry_arguments(settings, sleep=sleep, on_retry=log_retry)
+        return {"retry": retry, "wait": wait, "sleep": sleep, "before_sleep": log_retry, "reraise": True}
 
 
 def _first_failure(err: EngageServiceError) -> Replay:
