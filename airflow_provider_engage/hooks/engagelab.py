@@ -54,9 +54,9 @@ from airflow_provider_engage.hooks.calls import (
     vendor_code,
     whole_number,
 )
+from airflow_provider_engage.hooks.connection import ConnectionSettings
 from airflow_provider_engage.hooks.retry import Failure, header_value
 from airflow_provider_engage.hooks.transport import (
-    ConnectionSettings,
     EngageAsyncHook,
     EngageBaseHook,
     EngageSyncHook,

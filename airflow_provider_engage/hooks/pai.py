@@ -49,14 +49,13 @@ from airflow_provider_engage.hooks.calls import (
     what_json,
     whole_number,
 )
+from airflow_provider_engage.hooks.connection import ConnectionSettings, check_credential
 from airflow_provider_engage.hooks.retry import Failure, header_value
 from airflow_provider_engage.hooks.transport import (
-    ConnectionSettings,
     EngageAsyncHook,
     EngageBaseHook,
     EngageSyncHook,
     Service,
-    check_credential,
     endpoint,
 )
 from airflow_provider_engage.input_errors import InvalidFieldError

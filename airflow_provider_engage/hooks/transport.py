@@ -1,9 +1,9 @@
 """The transport: one attempt of a call, sent with requests (sync hooks) or aiohttp (async hooks).
 
-A vendor hook hands the transport, once per connection read, its :class:`Service`: the base URL,
-how to sign a request and the :class:`~airflow_provider_engage.hooks.calls.Dialect` that reads
-answers. Everything else is here, once for both: the connection as checked
-(:class:`ConnectionSettings`), the request of an attempt, the reading of its answer, the
+A vendor hook hands the transport, once per connection read
+(:mod:`~airflow_provider_engage.hooks.connection`), its :class:`Service`: the base URL, how to
+sign a request and the :class:`~airflow_provider_engage.hooks.calls.Dialect` that reads answers.
+Everything else is here, once for both: the request of an attempt, the reading of its answer, the
 service's clock, the retries (the policy is :mod:`~airflow_provider_engage.hooks.retry`'s,
 tenacity runs it). :class:`EngageSyncHook` and :class:`EngageAsyncHook` add only a session and
 a send. An :class:`endpoint` is written once, in the vendor's module, and is a plain method on
@@ -32,7 +32,6 @@ from typing import (
     Generic,
     NamedTuple,
     ParamSpec,
-    Protocol,
     TypeVar,
     overload,
 )
@@ -44,10 +43,9 @@ from requests.adapters import HTTPAdapter
 from tenacity import AsyncRetrying, Retrying
 
 from airflow_provider_engage import __version__
-from airflow_provider_engage.connections import extra_value
 from airflow_provider_engage.hooks.calls import ApiCall, Dialect, ServiceClock
+from airflow_provider_engage.hooks.connection import ConnectionSettings, Timeouts, settle
 from airflow_provider_engage.hooks.retry import Failure, RetrySettings, Transport, should_retry, wait_seconds
-from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.service_errors import EngageServiceError
 
 if TYPE_CHECKING:
@@ -62,124 +60,13 @@ P = ParamSpec("P")
 
 __all__ = [
     "CONNECTION_REUSE_SECONDS",
-    "ConnectionSettings",
     "EngageAsyncHook",
     "EngageBaseHook",
     "EngageSyncHook",
     "Service",
-    "Timeouts",
-    "check_credential",
     "endpoint",
-    "settle",
     "shared",
 ]
-
-# --- the connection ------------------------------------------------------------------------------
-
-DEFAULT_READ_TIMEOUT = 30.0
-DEFAULT_CONNECT_TIMEOUT = 10.0
-_RETRY_KEYS = ("max_retries", "retry_min_wait", "retry_max_wait")
-
-
-class ConnectionLike(Protocol):
-    """What the hooks read from an Airflow connection (2.11's and 3.x's alike)."""
-
-    host: str | None
-    port: int | None
-    login: str | None
-    password: str | None
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    connect: float = DEFAULT_CONNECT_TIMEOUT
-    read: float = DEFAULT_READ_TIMEOUT
-
-
-@dataclass(frozen=True)
-class ConnectionSettings:
-    """One connection as read and checked; the secrets are left out of ``repr``."""
-
-    conn_id: str
-    conn_type: str
-    host: str | None
-    port: int | None
-    login: str | None
-    password: str | None = field(repr=False)
-    extra: Mapping[str, Any] = field(repr=False)
-    timeouts: Timeouts
-    retry: RetrySettings
-
-    def extra_value(self, key: str) -> Any:
-        """An extra under its plain key or its ``extra__<type>__`` form name."""
-        return extra_value(self.extra, self.conn_type, key)
-
-    def secrets(self) -> list[str]:
-        """What the masker must hide: the password and an STS token."""
-        return [value for value in (self.password, self.extra_value("security_token")) if value]
-
-
-def settle(
-    conn: ConnectionLike, extra: Mapping[str, Any], spec: ConnectionSpec, conn_id: str
-) -> ConnectionSettings:
-    """The checked settings of a connection whose extras (``extra_dejson``) are ``extra``.
-
-    The sync hooks read the connection with ``get_connection``, the async ones with
-    ``get_async_connection`` (the triggerer's loop refuses a blocking read); both settle it here.
-    Credentials are checked (no whitespace or control characters, so the masker can find them
-    and no header library quotes them back in an error); masking is the caller's.
-    """
-
-    def read(key: str) -> Any:
-        return extra_value(extra, spec.conn_type, key)
-
-    settings = ConnectionSettings(
-        conn_id=conn_id,
-        conn_type=spec.conn_type,
-        host=conn.host,
-        port=conn.port,
-        login=conn.login,
-        password=conn.password,
-        extra=dict(extra),
-        timeouts=Timeouts(
-            connect=_seconds(read("connect_timeout"), "connect_timeout", DEFAULT_CONNECT_TIMEOUT),
-            read=_seconds(read("timeout"), "timeout", DEFAULT_READ_TIMEOUT),
-        ),
-        retry=RetrySettings.from_extra({key: read(key) for key in _RETRY_KEYS}),
-    )
-    credentials = {"login": conn.login, "password": conn.password, "security_token": read("security_token")}
-    for name, value in credentials.items():
-        check_credential(value, name, source=f"connection {conn_id!r}")
-    return settings
-
-
-def check_credential(value: str | None, field: str, *, source: str) -> str | None:
-    """``value`` when it can go in a header as it is; never quotes it when it cannot.
-
-    Whitespace or a control character (most often a newline that came along with a key read from
-    a file) would make the HTTP library refuse the header and quote it in the error, escaped so
-    that Airflow's masker no longer recognises it.
-    """
-    if value and any(char.isspace() or not char.isprintable() for char in value):
-        raise InvalidFieldError(
-            field,
-            f"contains whitespace or a control character (often a newline copied along with the key); "
-            f"remove it from {source} (the value is not shown)",
-        )
-    return value
-
-
-def _seconds(value: Any, field_name: str, default: float) -> float:
-    if value is None:
-        return default
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise InvalidFieldError(field_name, f"must be a number of seconds, got {value!r}") from None
-    if not 0 < seconds < float("inf") or isinstance(value, bool):
-        raise InvalidFieldError(field_name, f"must be a number of seconds above 0, got {value!r}")
-    return seconds
-
 
 # --- one attempt ---------------------------------------------------------------------------------
 

@@ -27,11 +27,9 @@ from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLa
 from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook, PaiEngagementHook
 from airflow_provider_engage.hooks.transport import (
     EngageAsyncHook,
-    check_credential,
     plain_requests_failure,
     shared,
 )
-from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.ratelimit import RateLimiter
 from airflow_provider_engage.service_errors import EngageLabApiError
 
@@ -46,48 +44,6 @@ LIST_ANSWER = {"total_count": 0, "total_pages": 0, "page": 1, "schedules": []}
 
 def _hook(httpserver: HTTPServer, make_conn: ConnFactory) -> EngageLabHook:
     return _conn_to(make_conn, httpserver.url_for("/").rstrip("/"), "engagelab_base")
-
-
-# --- credentials are checked when the connection is read -------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("field", "credentials"),
-    [
-        ("password", {"login": APP_KEY, "password": MASTER_SECRET + "\n"}),
-        ("password", {"login": APP_KEY, "password": " " + MASTER_SECRET}),
-        ("password", {"login": APP_KEY, "password": "master\x00secret"}),
-        ("password", {"login": APP_KEY, "password": "master\u200bsecret"}),  # zero-width space
-        ("login", {"login": APP_KEY + "\r\n", "password": MASTER_SECRET}),
-        ("login", {"login": "app key", "password": MASTER_SECRET}),
-    ],
-)
-def test_a_credential_with_whitespace_or_a_control_character_is_refused_unquoted(
-    httpserver: HTTPServer,
-    make_conn: ConnFactory,
-    everything_said: Said,
-    field: str,
-    credentials: dict[str, str],
-) -> None:
-    conn_id = make_conn("engagelab_bad", "engagelab", host=httpserver.url_for("/").rstrip("/"), **credentials)
-    hook = EngageLabHook(conn_id)
-
-    with pytest.raises(InvalidFieldError) as caught:
-        hook.list_schedules()
-
-    assert caught.value.field == field
-    assert str(caught.value).startswith(f"{field}: contains whitespace or a control character")
-    assert "connection 'engagelab_bad'" in str(caught.value)
-    said = everything_said(caught.value)
-    for secret in (MASTER_SECRET, APP_KEY, "app key", "master"):
-        assert secret not in said
-    assert httpserver.log == []
-
-
-def test_check_credential_passes_clean_values_and_nothing() -> None:
-    assert check_credential("sk-AbC_123.456/+=", "password", source="connection 'c'") == "sk-AbC_123.456/+="
-    assert check_credential(None, "password", source="connection 'c'") is None
-    assert check_credential("", "password", source="connection 'c'") == ""
 
 
 # --- what a request failure may say -------------------------------------------------------------
