@@ -19,6 +19,13 @@ PLAN_MSG_IDS_PATH = "/v4/status/plan/msg/"  # the trailing slash is part of the 
 MESSAGE_STATS_PATH = "/v4/status/detail"
 PATH_PREFIX = "/v4/"
 
+
+def split_ids(text: str) -> list[str]:
+    """The ids of a comma-separated query value (``plan_ids``, ``message_ids``), each trimmed; an
+    empty part stays, for the caller to refuse by its place. A blank text lists none."""
+    return [part.strip() for part in text.split(",")] if text.strip() else []
+
+
 # --- sizes and caps -------------------------------------------------------------------------------
 
 SCHEDULES_PAGE_SIZE = 50

@@ -1,15 +1,21 @@
 """What a failed call to a vendor raises: the vendor's code, the HTTP status, the request id.
 
 Both vendor errors share :class:`EngageServiceError`, so the one transport that sends every
-request can map and retry failures without knowing the vendor. Bad input never gets this far:
-it raises :class:`InvalidFieldError` (re-exported here) before any request.
+request can retry failures without knowing the vendor: a failed attempt raises the very error
+the caller gets, carrying the retry policy's judgement of it (``failure``). Bad input never gets
+this far: it raises :class:`InvalidFieldError` (re-exported here) before any request.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from airflow.providers.common.compat.sdk import AirflowException
 
 from airflow_provider_engage.input_errors import InvalidFieldError
+
+if TYPE_CHECKING:
+    from airflow_provider_engage.hooks.retry import Failure
 
 __all__ = [
     "EngageLabApiError",
@@ -54,6 +60,7 @@ class EngageServiceError(AirflowException):
         self.request_id = request_id
         self.may_have_taken_effect = may_have_taken_effect
         self.transient = transient
+        self.failure: Failure | None = None  # what the transport retries by; not serialised
 
     def _details(self) -> dict[str, object]:
         return {

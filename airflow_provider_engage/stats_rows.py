@@ -22,11 +22,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from airflow_provider_engage import timing
+from airflow_provider_engage.engagelab_spec import split_ids
 
 # The one reading of a count a service states (an integer, or a string of digits; else None),
 # shared with the paged lists' stop rule.
-from airflow_provider_engage.hooks._calls import message_id
-from airflow_provider_engage.hooks._paging import _count
+from airflow_provider_engage.hooks.calls import count, message_id
 from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [
@@ -113,7 +113,7 @@ def _parsed(value: Any, field: str) -> Any:
     if text in ("None", "null"):  # what a template renders when the XCom it pulls is missing
         raise InvalidFieldError(field, f"rendered to {text}: the XCom it names holds nothing")
     if not text.startswith(("[", "{")):
-        return [part.strip() for part in text.split(",")] if text else []
+        return split_ids(text)
     try:
         return json.loads(text)
     except ValueError:
@@ -260,7 +260,7 @@ def _counts(value: Mapping[str, Any]) -> dict[str, Any]:
         given = next(
             (value[spelling] for spelling in _COUNT_SPELLINGS.get(name, (name,)) if spelling in value), None
         )
-        counts[name] = _count(given)
+        counts[name] = count(given)
     return counts
 
 
@@ -277,7 +277,7 @@ def message_metrics_rows(schedule_id: str, metrics: Iterable[Mapping[str, Any]])
         {
             "schedule_id": schedule_id,
             "date": _day_text(item.get("Date")),
-            **{name: _count(item.get(name.capitalize())) for name in METRICS},
+            **{name: count(item.get(name.capitalize())) for name in METRICS},
             "rate": _rate(item.get("Rate")),
         }
         for item in metrics

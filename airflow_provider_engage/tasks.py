@@ -18,7 +18,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import schedules
-from airflow_provider_engage.hooks._calls import path_id
+from airflow_provider_engage.hooks.calls import path_id
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import CONSOLE_URL_KEY, record_console_url
 from airflow_provider_engage.service_errors import EngageServiceError

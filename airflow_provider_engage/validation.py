@@ -40,6 +40,7 @@ from airflow_provider_engage.engagelab_spec import (
     PLAN_QUERY_INVALID,
     SCHEDULE_INVALID,
     SCHEDULE_NAME_MAX_BYTES,
+    split_ids,
 )
 from airflow_provider_engage.input_errors import InvalidFieldError
 
@@ -429,7 +430,7 @@ def plan_msg_query(
     refused: which day it means depends on a zone).
     """
     if isinstance(plan_ids, str):
-        ids = [part.strip() for part in plan_ids.split(",")]
+        ids = split_ids(plan_ids)
     elif isinstance(plan_ids, Iterable) and not isinstance(plan_ids, Mapping):
         ids = list(plan_ids)
     else:

@@ -31,11 +31,11 @@ COMMAND = ".venv/bin/python -m bench.cpu_profile"
 
 # (group, the path fragments of its modules); the first that matches a function's file wins.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("retry (tenacity)", ("/tenacity/", "hooks/_tenacity.py", "hooks/_retry.py")),
+    ("retry (tenacity)", ("/tenacity/", "hooks/retry.py")),
     ("rate limiter", ("airflow_provider_engage/ratelimit.py",)),
     ("validation", ("airflow_provider_engage/validation.py", "airflow_provider_engage/timing/")),
-    ("connection and settings", ("hooks/_connection.py", "airflow_provider_engage/connections.py")),
-    ("answers and errors", ("hooks/_answers.py", "hooks/_clock.py", "airflow_provider_engage/records.py")),
+    ("connection and settings", ("airflow_provider_engage/connections.py",)),
+    ("answers and errors", ("hooks/calls.py",)),
     ("hook (call, request)", ("airflow_provider_engage/hooks/",)),
     ("vendor client", ("/engagelab/",)),
     ("JSON", ("/json/",)),

@@ -3,8 +3,9 @@
 Nothing here is typed twice. The codes and meanings are the spec modules'
 (``engagelab_spec.py`` ``CODE_MEANINGS``, ``pai_spec.py``); what the provider does
 about each is found by handing a synthetic answer carrying that code to the hooks' own answer
-reader (``hooks/_answers.read_answer`` with each vendor's dialect) and retry policy
-(``hooks/_retry.should_retry``): the exception raised, whether a hook sends a read or a create
+reader (each vendor's dialect in ``hooks/engagelab.py`` and ``hooks/pai.py``, as
+``hooks/calls.Dialect.read`` runs it) and retry policy
+(``hooks/retry.should_retry``): the exception raised, whether a hook sends a read or a create
 again, and whether a task fails at once (``transient``) or is left to Airflow's retries.
 """
 
@@ -19,10 +20,10 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 
 from airflow_provider_engage import engagelab_spec, pai_spec
-from airflow_provider_engage.hooks import _engagelab_api, _pai_api
-from airflow_provider_engage.hooks._answers import FailedAttempt, read_answer
-from airflow_provider_engage.hooks._calls import ApiCall
-from airflow_provider_engage.hooks._retry import RetrySettings, should_retry
+from airflow_provider_engage.hooks import engagelab, pai
+from airflow_provider_engage.hooks.calls import ApiCall, Dialect
+from airflow_provider_engage.hooks.retry import RetrySettings, should_retry
+from airflow_provider_engage.service_errors import EngageServiceError
 
 ENGAGELAB_CONN_ID = "engagelab_default"
 PAI_CONN_ID = "pai_engagement_default"
@@ -51,14 +52,15 @@ class _Outcome:
 
 
 def _outcome(
-    dialect: object, call: ApiCall[object], status: int, body: dict[str, object], conn_id: str
+    dialect: Dialect, call: ApiCall[object], status: int, body: dict[str, object], conn_id: str
 ) -> _Outcome:
     raw = json.dumps(body).encode()
     try:
-        read_answer(dialect, call, status, {}, raw, conn_id=conn_id)  # type: ignore[arg-type]
-    except FailedAttempt as attempt:
-        error = attempt.error
-        retried = should_retry(attempt.failure, 0, RetrySettings())
+        dialect.read(call, status, {}, raw, conn_id=conn_id)
+    except EngageServiceError as error:
+        if error.failure is None:  # refused before any answer was read: no code to judge
+            raise
+        retried = should_retry(error.failure, 0, RetrySettings())
         return _Outcome(type(error).__name__, retried, error.transient, str(error))
     raise AssertionError(f"an answer with {body} was read as a success")
 
@@ -106,7 +108,7 @@ def engagelab_rows() -> list[CodeRow]:
 
         def answer(call: ApiCall[object], status: int = status, code: int = code) -> _Outcome:
             body = {"error": {"code": code, "message": ""}}
-            return _outcome(_engagelab_api.DIALECT, call, status, body, ENGAGELAB_CONN_ID)
+            return _outcome(engagelab.DIALECT, call, status, body, ENGAGELAB_CONN_ID)
 
         rows.append(_row(code, f"HTTP {status}", meaning, answer, path=engagelab_spec.SCHEDULES_PATH))
     return rows
@@ -121,7 +123,7 @@ def pai_rows() -> list[CodeRow]:
         def answer(call: ApiCall[object], code: int = code) -> _Outcome:
             # The ROA API answers business errors with HTTP 200 and the code in the envelope.
             body = {"ErrorCode": code, "ErrorMessage": "", "RequestId": "r-1"}
-            return _outcome(_pai_api.DIALECT, call, 200, body, PAI_CONN_ID)
+            return _outcome(pai.DIALECT, call, 200, body, PAI_CONN_ID)
 
         rows.append(_row(code, f"ErrorCode {code}", meaning, answer, path=pai_spec.ROA_SCHEDULES_PATH))
     notes = attribute_docstrings(pai_spec)
@@ -143,7 +145,7 @@ def _gateway_row(code: str, meaning: str) -> CodeRow:
     def answer(call: ApiCall[object]) -> _Outcome:
         # Judged by the code alone: a 400 carries no retry meaning of its own.
         body = {"Code": code, "Message": "", "RequestId": "r-1"}
-        return _outcome(_pai_api.DIALECT, call, 400, body, PAI_CONN_ID)
+        return _outcome(pai.DIALECT, call, 400, body, PAI_CONN_ID)
 
     return _row(code, "gateway `Code`", meaning, answer, path=pai_spec.ROA_SCHEDULES_PATH)
 

@@ -4,6 +4,7 @@ The provider's docstrings are written for Sphinx (``:class:`~pkg.mod.Name```, ``
 ``:func:``, ``Example::``); mkdocstrings renders Markdown. Each role becomes an optional
 cross-reference (a link when the target is rendered in the API reference, plain code when it is
 not, never a warning), and a paragraph ending in ``::`` ends in ``:`` before its indented block.
+An endpoint method (``@endpoint``) is shown returning what the hook returns, not the call it builds.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ class SphinxRoles(griffe.Extension):
         for obj in _objects(pkg):
             if obj.docstring is not None:
                 obj.docstring.value = markdown_of(obj, obj.docstring.value)
+            if isinstance(obj, griffe.Function):
+                _show_endpoint_result(obj)
+
+
+def _show_endpoint_result(function: griffe.Function) -> None:
+    """``-> ApiCall[X]`` of an ``@endpoint`` method as ``-> X``: a sync hook returns X (an async
+    one a coroutine of it), the call is the transport's business."""
+    returns = function.returns
+    endpoint = any(str(decorator.value).endswith("endpoint") for decorator in function.decorators)
+    if endpoint and isinstance(returns, griffe.ExprSubscript) and str(returns.left).endswith("ApiCall"):
+        function.returns = returns.slice
 
 
 def _objects(obj: griffe.Object) -> list[griffe.Object]:

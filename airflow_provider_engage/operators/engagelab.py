@@ -23,7 +23,7 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowFailExc
 
 from airflow_provider_engage import schedules, stats_rows, timing, validation
 from airflow_provider_engage.engagelab_spec import STATS_RETENTION_DAYS
-from airflow_provider_engage.hooks._calls import path_id, positive_number, whole_number
+from airflow_provider_engage.hooks.calls import path_id, positive_number, whole_number
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import EngageLabScheduleLink, engagelab_console_url
 from airflow_provider_engage.operators import _output

@@ -19,7 +19,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
 
 from airflow_provider_engage import pai_spec, stats_rows, timing, validation
-from airflow_provider_engage.hooks._calls import query_text, whole_number
+from airflow_provider_engage.hooks.calls import query_text, whole_number
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import PaiScheduleLink, pai_console_url
 from airflow_provider_engage.operators import _output
@@ -361,7 +361,7 @@ class PaiMessageMetricsOperator(BaseOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
         with fail_on_refusal():
-            from airflow_provider_engage.hooks._paging import iter_pages
+            from airflow_provider_engage.hooks.calls import iter_pages
 
             with refuse_bad_input():
                 if not self.schedule_id:

@@ -9,7 +9,7 @@ which trigger waits for it. This base keeps the rest, the same for every sensor:
   retry waits for the same firing; 2.11 has no such store, and there a retry opens a new watch
   (for "next", counted from the DAG run's start, the same on every try).
 * **No looks before a firing can come.** The watch's cadence says when a look is worth making
-  (the service's clock judges: :class:`~airflow_provider_engage.hooks._clock.ServiceClock`); a
+  (the service's clock judges: :class:`~airflow_provider_engage.hooks.calls.ServiceClock`); a
   deferrable sensor defers until then, reschedule mode reschedules until then, poke mode sleeps.
 * **Endings.** A firing that already happened succeeds at once; a watch that can no longer
   succeed (deleted, disabled, never fired) fails at once and is not retried; the deadline ends as
@@ -42,7 +42,7 @@ from airflow_provider_engage.watches.verdicts import Cadence, Verdict, instant, 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
-    from airflow_provider_engage.hooks._base import EngageBaseHook
+    from airflow_provider_engage.hooks.transport import EngageBaseHook
 
 __all__ = ["WaitingSensor", "Watch"]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import validation
-from airflow_provider_engage.hooks._calls import path_id, whole_number
+from airflow_provider_engage.hooks.calls import path_id, whole_number
 from airflow_provider_engage.sensors._base import WAITING_THROUGH, WaitingSensor, fetch, look
 from airflow_provider_engage.tasks import xcom_push
 from airflow_provider_engage.watches.engagelab import (

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowFailException
 
-from airflow_provider_engage.hooks._calls import path_id
+from airflow_provider_engage.hooks.calls import path_id
 from airflow_provider_engage.sensors._base import WaitingSensor
 from airflow_provider_engage.watches.pai import (
     DEFAULT_GRACE_SECONDS,

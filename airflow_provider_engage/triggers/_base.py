@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_engage.hooks._clock import ServiceClock
+from airflow_provider_engage.hooks.calls import ServiceClock
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.service_errors import (
     EngageLabNotFoundError,
@@ -28,7 +28,7 @@ from airflow_provider_engage.service_errors import (
 from airflow_provider_engage.watches.verdicts import Verdict, instant, iso
 
 if TYPE_CHECKING:
-    from airflow_provider_engage.hooks._async import EngageAsyncHook
+    from airflow_provider_engage.hooks.transport import EngageAsyncHook
     from airflow_provider_engage.sensors._base import Watch
 
 __all__ = ["LONGEST_NAP", "WaitingTrigger", "sleep_until"]

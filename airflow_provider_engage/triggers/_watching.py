@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.providers.common.compat.triggers import BaseEventTrigger
 from airflow.triggers.base import TriggerEvent
 
-from airflow_provider_engage.hooks._clock import ServiceClock
+from airflow_provider_engage.hooks.calls import ServiceClock
 from airflow_provider_engage.service_errors import (
     EngageLabNotFoundError,
     EngageServiceError,
@@ -37,7 +37,7 @@ from airflow_provider_engage.triggers._base import LONGEST_NAP
 from airflow_provider_engage.triggers._feeds import Call, Feed
 
 if TYPE_CHECKING:
-    from airflow_provider_engage.hooks._async import EngageAsyncHook
+    from airflow_provider_engage.hooks.transport import EngageAsyncHook
 
 __all__ = ["FeedsTrigger", "airflow_3_only"]
 
@@ -257,7 +257,7 @@ def _call_key(calls: list[Call]) -> str:
 
 def _rebuilt(result: Mapping[str, Any]) -> list[Any] | Exception:
     """A shared look's answers as the watcher that asked would have had them itself."""
-    from airflow_provider_engage.records import MsgIdRecord
+    from airflow_provider_engage.hooks.engagelab import MsgIdRecord
 
     if result.get("error"):
         error = result["error"]
@@ -347,7 +347,7 @@ class _Poller:
 
 
 async def _shared_look(hook: Any, key: str, calls: list[Call]) -> dict[str, Any]:
-    from airflow_provider_engage.records import MsgIdRecord
+    from airflow_provider_engage.hooks.engagelab import MsgIdRecord
 
     result: dict[str, Any] = {"calls": key, "answers": [], "error": None}
     try:

@@ -14,13 +14,15 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_engage import timing
 from airflow_provider_engage.engagelab_spec import meaning_of
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.records import MsgIdRecord
 from airflow_provider_engage.watches.verdicts import Cadence, JsonRecord, Verdict, instant, iso
+
+if TYPE_CHECKING:
+    from airflow_provider_engage.hooks.engagelab import MsgIdRecord
 
 __all__ = [
     "DEFAULT_GRACE_SECONDS",

@@ -1,7 +1,7 @@
 """A look's outcome (:class:`Verdict`), when to look next (:class:`Cadence`), a watch as JSON.
 
 Instants here are the service's (its clock judges "before the fire time"); turning them into
-sleeps on this machine is the caller's, with :class:`~airflow_provider_engage.hooks._clock.ServiceClock`.
+sleeps on this machine is the caller's, with :class:`~airflow_provider_engage.hooks.calls.ServiceClock`.
 """
 
 from __future__ import annotations

@@ -68,11 +68,11 @@ def proof_figures() -> RecordFigures:
 def hook_retries(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """The hooks' own retries while the test runs, by why (what their log line says): the
     failures that never reached a task."""
-    from airflow_provider_engage.hooks import _base
+    from airflow_provider_engage.hooks import transport
 
     counted: Counter[str] = Counter()
     lock = threading.Lock()  # a bulk task's threads retry at once
-    describe = _base.describe_retry
+    describe = transport.describe_retry
 
     def counting(failed: Any) -> str:
         why = describe(failed)
@@ -80,7 +80,7 @@ def hook_retries(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
             counted[why] += 1
         return why
 
-    monkeypatch.setattr(_base, "describe_retry", counting)
+    monkeypatch.setattr(transport, "describe_retry", counting)
     return counted
 
 

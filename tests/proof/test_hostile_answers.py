@@ -26,9 +26,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLabHook
+from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLabHook, MsgIdRecord
 from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook, PaiEngagementHook
-from airflow_provider_engage.records import MsgIdRecord
 from airflow_provider_engage.service_errors import (
     EngageLabApiError,
     EngageServiceError,

@@ -36,6 +36,7 @@ from airflow_provider_engage.engagelab_spec import (
     PUSH_PLAN_LIST_PATH,
     PUSH_PLAN_PATH,
     SCHEDULES_PATH,
+    split_ids,
 )
 
 _SCHEDULE_PATH = SCHEDULES_PATH + "/{schedule_id}"
@@ -106,7 +107,7 @@ def _int_or_text(value: str | None) -> Any:
 
 
 def _ids(value: str | None) -> list[str]:
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
+    return [item for item in split_ids(value or "") if item]
 
 
 def build_router(

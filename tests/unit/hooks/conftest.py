@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_engage.hooks._async import EngageAsyncHook
-from airflow_provider_engage.hooks._sync import EngageSyncHook
+from airflow_provider_engage.hooks.transport import EngageAsyncHook, EngageSyncHook
 
 ConnFactory = Callable[..., str]
 Said = Callable[[BaseException], str]

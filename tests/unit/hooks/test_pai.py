@@ -762,10 +762,10 @@ def test_secrets_never_reach_logs_or_errors(
 def test_secrets_are_registered_for_masking(
     httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airflow_provider_engage.hooks import _sync, pai
+    from airflow_provider_engage.hooks import pai, transport
 
     masked: list[str] = []
-    monkeypatch.setattr(_sync, "mask_secret", masked.append)
+    monkeypatch.setattr(transport, "mask_secret", masked.append)
     monkeypatch.setattr(pai, "mask_secret", masked.append)
     monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-env-key-masked")
     roa_hook = PaiEngagementHook(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airflow_provider_engage.hooks._retry import (
+from airflow_provider_engage.hooks.retry import (
     Failure,
     RetrySettings,
     Transport,
@@ -183,9 +183,8 @@ def test_header_value_is_the_one_case_insensitive_lookup() -> None:
 
 
 def test_the_dialects_read_headers_through_the_retry_policy_lookup() -> None:
-    from airflow_provider_engage.hooks import _answers, _calls, _engagelab_api, _pai_api, _retry
+    from airflow_provider_engage.hooks import calls, engagelab, pai, retry
 
-    assert _engagelab_api.header_value is _retry.header_value
-    assert _pai_api.header_value is _retry.header_value
-    assert not hasattr(_answers, "header_value")
-    assert not hasattr(_calls, "header_value")
+    assert engagelab.header_value is retry.header_value
+    assert pai.header_value is retry.header_value
+    assert calls.header_value is retry.header_value

@@ -9,7 +9,7 @@ import sys
 HEAVY = (
     "airflow_provider_engage.hooks.engagelab",
     "airflow_provider_engage.hooks.pai",
-    "airflow_provider_engage.hooks._base",
+    "airflow_provider_engage.hooks.transport",
     "requests",
     "aiohttp",
     "tenacity",

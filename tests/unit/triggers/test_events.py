@@ -297,7 +297,7 @@ class _SlowHook:
     """Looks that stay out until let go, counted."""
 
     def __init__(self) -> None:
-        from airflow_provider_engage.hooks._clock import ServiceClock
+        from airflow_provider_engage.hooks.calls import ServiceClock
 
         self.service_clock = ServiceClock()
         self.looks = 0

@@ -20,11 +20,11 @@ def test_importing_the_triggers_loads_no_http_client() -> None:
 def test_the_first_requests_import_aiohttp_once_in_a_worker_thread_not_in_the_event_loop() -> None:
     probe = """
 import asyncio, json, sys, threading, time
-from airflow_provider_engage.hooks import _async
+from airflow_provider_engage.hooks import transport
 
 importing_threads = []
 finished = threading.Event()
-real_import = _async.importlib.import_module
+real_import = transport.importlib.import_module
 
 def watched_import(name):
     importing_threads.append(threading.current_thread() is threading.main_thread())
@@ -35,13 +35,13 @@ def watched_import(name):
 
 async def many_at_once():
     async def one():
-        await _async._import_aiohttp()
+        await transport._import_aiohttp()
         return finished.is_set()
     return await asyncio.gather(*(one() for _ in range(20)))
 
-_async.importlib.import_module = watched_import
+transport.importlib.import_module = watched_import
 ready = asyncio.run(many_at_once())
-asyncio.run(_async._import_aiohttp())  # loaded once: a later loop finds it
+asyncio.run(transport._import_aiohttp())  # loaded once: a later loop finds it
 print(json.dumps({"in_main_thread": importing_threads, "ready": ready, "loaded": "aiohttp" in sys.modules}))
 """
     done = subprocess.run(

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_engage.hooks.engagelab import MsgIdRecord
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.records import MsgIdRecord
 from airflow_provider_engage.watches.engagelab import (
     PlanMessagesWatch,
     ScheduleWatch,

@@ -1,32 +1,301 @@
-"""The async transport: the same retries, errors and secrets as the sync one, without blocking a loop.
+"""The transport, sync and async: the same retries, errors and secrets from both sends, credentials
+checked on read, failure texts that never quote a header, the rate limiter on every attempt, one
+session however many threads start at once, and the async hook's own: the connection read without
+blocking a loop, and the work the hooks of one event loop share.
 
-What both transports share is specified once over ``either`` (sync and async); what only the
-async one has (reading the connection without blocking, its session, aiohttp's failures) here.
-Real HTTP throughout: pytest-httpserver, a dropping server, a refused port and the emulator.
-"""
+What both sends share is specified once over ``either`` (sync and async); EngageLabHook stands in
+for the sync hooks. Real HTTP throughout: pytest-httpserver, a dropping server, a refused port and
+the emulator."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import threading
+import time
 from typing import Any
 
 import aiohttp
 import pytest
+import requests
 from airflow.providers.common.compat.sdk import BaseHook
 from pytest_httpserver import HTTPServer
 
 from airflow_provider_engage.emulator import Credentials, running_emulator
-from airflow_provider_engage.hooks import _async
-from airflow_provider_engage.hooks._async import EngageAsyncHook
+from airflow_provider_engage.hooks import transport
 from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook, EngageLabHook
 from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook, PaiEngagementHook
+from airflow_provider_engage.hooks.transport import (
+    EngageAsyncHook,
+    plain_requests_failure,
+    shared,
+)
 from airflow_provider_engage.ratelimit import RateLimiter
 from airflow_provider_engage.service_errors import EngageLabApiError
 
 from .conftest import ConnFactory, DroppingServer, EitherHook, Said
 from .test_engagelab import APP_KEY, BASIC, FAST_RETRIES, MASTER_SECRET, SCHEDULE_ID, _conn_to
+
+# --- the attempt, and the requests send ----------------------------------------------------------
+
+
+LIST_ANSWER = {"total_count": 0, "total_pages": 0, "page": 1, "schedules": []}
+
+
+def _hook(httpserver: HTTPServer, make_conn: ConnFactory) -> EngageLabHook:
+    return _conn_to(make_conn, httpserver.url_for("/").rstrip("/"), "engagelab_base")
+
+
+# --- what a request failure may say -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.exceptions.InvalidHeader(
+            "Invalid leading whitespace, reserved character(s), or return character(s) in header "
+            f"value: 'Basic {MASTER_SECRET}\\n'"
+        ),
+        requests.exceptions.InvalidURL(f"Failed to parse: http://user:{MASTER_SECRET}@[::1"),
+        requests.exceptions.ChunkedEncodingError(f"broken while sending {MASTER_SECRET}"),
+        requests.exceptions.SSLError(f"certificate for {MASTER_SECRET}"),
+        requests.exceptions.ProxyError(f"Unable to connect to proxy http://u:{MASTER_SECRET}@proxy"),
+    ],
+    ids=lambda err: type(err).__name__,
+)
+@pytest.mark.usefixtures("sleeps")
+def test_only_the_type_of_a_failure_that_may_quote_a_header_is_reported(
+    httpserver: HTTPServer,
+    make_conn: ConnFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    everything_said: Said,
+    failure: requests.RequestException,
+) -> None:
+    hook = _hook(httpserver, make_conn)
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise failure
+
+    monkeypatch.setattr(hook.session, "request", fail)
+
+    with pytest.raises(EngageLabApiError) as caught:
+        hook.get_schedule("s1")
+
+    error = caught.value
+    assert type(failure).__name__ in str(error)
+    assert error.status_code is None
+    assert error.__cause__ is None
+    assert error.__suppress_context__
+    assert MASTER_SECRET not in everything_said(error)
+
+
+@pytest.mark.usefixtures("sleeps")
+def test_a_refused_connection_still_says_where_it_went(make_conn: ConnFactory, refused_url: str) -> None:
+    hook = _conn_to(make_conn, refused_url)
+
+    with pytest.raises(EngageLabApiError) as caught:
+        hook.get_schedule("s1")
+
+    assert "ConnectionError: HTTPConnectionPool(host='127.0.0.1'" in str(caught.value)
+    assert isinstance(caught.value.__cause__, requests.exceptions.ConnectionError)
+
+
+@pytest.mark.parametrize(
+    ("failure", "quotable"),
+    [
+        (requests.exceptions.ConnectionError("refused"), True),
+        (requests.exceptions.ConnectTimeout("slow"), True),
+        (requests.exceptions.ReadTimeout("slow"), True),
+        (requests.exceptions.SSLError("tls"), False),
+        (requests.exceptions.ProxyError("proxy"), False),
+        (requests.exceptions.InvalidHeader("header"), False),
+        (requests.exceptions.InvalidURL("url"), False),
+        (requests.exceptions.ChunkedEncodingError("body"), False),
+    ],
+)
+def test_plain_connection_failures_are_the_only_quotable_ones(
+    failure: requests.RequestException, quotable: bool
+) -> None:
+    assert plain_requests_failure(failure) is quotable
+
+
+# --- the rate limiter ----------------------------------------------------------------------------
+
+
+class _FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_the_rate_limiter_is_acquired_before_every_attempt_retries_included(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
+) -> None:
+    events: list[str] = []
+    clock = _FakeClock()
+
+    class Recording(RateLimiter):
+        def acquire(self) -> float:
+            events.append("acquire")
+            return super().acquire()
+
+    limiter = Recording(10, clock=clock, sleep=clock.sleep)
+    hook = _hook(httpserver, make_conn)
+    hook.rate_limiter = limiter
+    for status in (503, 503):
+        httpserver.expect_ordered_request("/v4/schedules").respond_with_json(
+            {"error": {"code": 28203, "message": "busy"}}, status=status
+        )
+    httpserver.expect_ordered_request("/v4/schedules").respond_with_json(LIST_ANSWER)
+    send = hook.session.request
+
+    def sending(*args: Any, **kwargs: Any) -> Any:
+        events.append("send")
+        return send(*args, **kwargs)
+
+    monkeypatch.setattr(hook.session, "request", sending)
+
+    assert hook.list_schedules() == LIST_ANSWER
+
+    assert events == ["acquire", "send"] * 3
+    assert len(sleeps) == 2  # two retries, each after its own pause
+    assert clock.slept == pytest.approx([0.1, 0.1])  # 10 a second: the second and third tries waited
+
+
+def test_both_hooks_take_a_rate_limiter(make_conn: ConnFactory) -> None:
+    from airflow_provider_engage.hooks.pai import PaiEngagementHook
+
+    limiter = RateLimiter(5)
+
+    assert EngageLabHook("engagelab_default", rate_limiter=limiter).rate_limiter is limiter
+    assert PaiEngagementHook("pai_engagement_default", rate_limiter=limiter).rate_limiter is limiter
+    assert EngageLabHook().rate_limiter is None
+
+
+# --- the session -----------------------------------------------------------------------------------
+
+
+def test_threads_starting_at_once_build_one_session(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[requests.Session] = []
+
+    class SlowSession(requests.Session):
+        def __init__(self) -> None:
+            time.sleep(0.02)  # widen the window in which a second thread could start another
+            super().__init__()
+            built.append(self)
+
+    monkeypatch.setattr(transport.requests, "Session", SlowSession)
+    hook = _hook(httpserver, make_conn)
+    start = threading.Barrier(16)
+    got: list[requests.Session] = []
+
+    def first_use() -> None:
+        start.wait()
+        got.append(hook.session)
+
+    threads = [threading.Thread(target=first_use) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(built) == 1
+    assert len(got) == 16
+    assert all(session is built[0] for session in got)
+    assert hook.get_conn() is built[0]
+
+
+def test_close_drops_the_session_and_the_next_call_builds_a_new_one(
+    httpserver: HTTPServer, make_conn: ConnFactory
+) -> None:
+    httpserver.expect_request("/v4/schedules").respond_with_json(LIST_ANSWER)
+    hook = _hook(httpserver, make_conn)
+    first = hook.get_conn()
+
+    hook.close()
+    hook.close()  # closing twice is harmless
+    hook.list_schedules()
+
+    assert hook.get_conn() is not first
+    assert len(httpserver.log) == 1
+
+
+# --- what the environment says, read once -----------------------------------------------------------
+
+
+def test_the_environment_s_proxy_for_the_base_url_is_read_once_when_the_session_is_built(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/company.pem")
+
+    session = _hook(httpserver, make_conn).session
+
+    assert session.proxies["http"] == "http://proxy.invalid:3128"
+    assert session.verify == "/etc/ssl/certs/company.pem"
+    assert session.trust_env is False  # requests does not scan the environment again per request
+
+
+def test_no_proxy_for_the_base_url_means_no_proxy(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    httpserver.expect_request("/v4/schedules").respond_with_json(LIST_ANSWER)
+    hook = _hook(httpserver, make_conn)
+
+    hook.list_schedules()  # straight to the server: proxy.invalid does not resolve
+
+    assert "http" not in hook.session.proxies
+    assert len(httpserver.log) == 1
+
+
+def test_a_netrc_entry_for_the_host_does_not_replace_the_connection_s_credentials(
+    httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone-else password not-the-master-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    httpserver.expect_request("/v4/schedules").respond_with_json(LIST_ANSWER)
+
+    _hook(httpserver, make_conn).list_schedules()
+
+    request, _ = httpserver.log[0]
+    assert request.authorization is not None
+    assert (request.authorization.username, request.authorization.password) == (APP_KEY, MASTER_SECRET)
+
+
+# --- the first attempt -------------------------------------------------------------------------------
+
+
+def test_a_failed_first_attempt_is_the_retry_loop_s_first_not_sent_again(
+    httpserver: HTTPServer, make_conn: ConnFactory, sleeps: list[float], capfd: pytest.CaptureFixture[str]
+) -> None:
+    httpserver.expect_ordered_request("/v4/schedules").respond_with_json({}, status=503)
+    httpserver.expect_ordered_request("/v4/schedules").respond_with_json(LIST_ANSWER)
+    hook = _hook(httpserver, make_conn)
+
+    assert hook.list_schedules() == LIST_ANSWER
+
+    assert len(httpserver.log) == 2
+    assert len(sleeps) == 1
+    assert "HTTP 503; retry 1 of 3" in capfd.readouterr().out  # as if the loop had sent it itself
+
+
+# --- both sends, and the aiohttp send ------------------------------------------------------------
+
 
 MSG_IDS = f"/v4/schedules/{SCHEDULE_ID}/msg-ids"
 ANSWER = {"count": 1, "MsgIds": ['{"msg_id": "1088009", "error": {"code": 0, "message": ""}, "ts": 1}']}
@@ -205,7 +474,7 @@ def test_only_the_type_of_an_aiohttp_failure_that_may_quote_a_header_is_reported
 def test_plain_connection_failures_are_the_only_quotable_aiohttp_ones(
     failure: BaseException, quotable: bool
 ) -> None:
-    assert _async.plain_connection_failure(failure) is quotable
+    assert transport.plain_aiohttp_failure(failure) is quotable
 
 
 # --- what only the async hook has ----------------------------------------------------------------
@@ -248,7 +517,7 @@ def test_the_connection_is_the_same_checked_masked_one_as_the_sync_hooks(
     async def record(secret: str) -> None:
         masked.append(secret)
 
-    monkeypatch.setattr(_async, "_mask", record)
+    monkeypatch.setattr(transport, "_mask", record)
     hook = EngageLabAsyncHook(sync_hook.conn_id)
 
     settings = _run(hook.load_connection())
@@ -266,7 +535,7 @@ def test_hooks_of_one_connection_waking_together_share_one_read(
     other_id = _conn_to(make_conn, httpserver.url_for("/").rstrip("/"), conn_id="engagelab_other").conn_id
     reads: list[str] = []
     masked: list[str] = []
-    real_read = _async.get_async_connection
+    real_read = transport.get_async_connection
 
     async def counted(conn_id: str, hook: Any = None) -> Any:
         reads.append(conn_id)
@@ -275,8 +544,8 @@ def test_hooks_of_one_connection_waking_together_share_one_read(
     async def record(secret: str) -> None:
         masked.append(secret)
 
-    monkeypatch.setattr(_async, "get_async_connection", counted)
-    monkeypatch.setattr(_async, "_mask", record)
+    monkeypatch.setattr(transport, "get_async_connection", counted)
+    monkeypatch.setattr(transport, "_mask", record)
 
     async def load_all() -> list[Any]:
         hooks = [EngageLabAsyncHook(conn_id) for _ in range(100)] + [EngageLabAsyncHook(other_id)]
@@ -296,13 +565,13 @@ def test_a_connection_edited_while_triggers_wait_is_read_anew_by_later_looks(
 ) -> None:
     url = httpserver.url_for("/").rstrip("/")
     conn_id = _conn_to(make_conn, url).conn_id
-    monkeypatch.setattr(_async, "CONNECTION_REUSE_SECONDS", 60.0)
+    monkeypatch.setattr(transport, "CONNECTION_REUSE_SECONDS", 60.0)
 
     async def before_and_after_an_edit() -> tuple[str | None, str | None, str | None]:
         first = await EngageLabAsyncHook(conn_id).load_connection()
         make_conn(conn_id, "engagelab", host=url, login=APP_KEY, password="edited-" + MASTER_SECRET)
         soon = await EngageLabAsyncHook(conn_id).load_connection()
-        monkeypatch.setattr(_async, "CONNECTION_REUSE_SECONDS", 0.01)  # the reuse is over
+        monkeypatch.setattr(transport, "CONNECTION_REUSE_SECONDS", 0.01)  # the reuse is over
         await asyncio.sleep(0.02)
         later = await EngageLabAsyncHook(conn_id).load_connection()
         return first.password, soon.password, later.password
@@ -333,7 +602,7 @@ def test_a_failed_connection_read_is_not_kept_for_later_hooks(
 def test_masking_on_the_loop_registers_the_secret_with_airflows_masker() -> None:
     from airflow.providers.common.compat.sdk import redact
 
-    _run(_async._mask("s3cr3t-from-the-loop-1234"))
+    _run(transport._mask("s3cr3t-from-the-loop-1234"))
 
     assert "s3cr3t-from-the-loop-1234" not in str(redact("token s3cr3t-from-the-loop-1234 here"))
 
@@ -547,3 +816,91 @@ def test_fast_retries_come_from_the_connection(make_conn: ConnFactory, httpserve
     hook = EngageLabAsyncHook(_conn_to(make_conn, httpserver.url_for("/").rstrip("/")).conn_id)
     settings = _run(hook.load_connection())
     assert settings.retry.max_retries == FAST_RETRIES["max_retries"]
+
+
+# --- what the async hooks of one event loop share -------------------------------------------------
+
+
+class Counted:
+    """A piece of work that counts how often it was made and takes a moment to make."""
+
+    def __init__(self, *, fail_first: int = 0) -> None:
+        self.made = 0
+        self.fail_first = fail_first
+
+    async def __call__(self) -> int:
+        self.made += 1
+        number = self.made
+        await asyncio.sleep(0.01)
+        if number <= self.fail_first:
+            raise ConnectionError(f"failure {number}")
+        return number
+
+
+def test_askers_at_the_same_time_share_one_making() -> None:
+    work = Counted()
+
+    async def ask_many() -> list[int]:
+        return await asyncio.gather(*(shared("key", work, reuse_for=5) for _ in range(200)))
+
+    assert asyncio.run(ask_many()) == [1] * 200
+    assert work.made == 1
+
+
+def test_a_result_is_reused_within_its_time_and_made_anew_after_it() -> None:
+    work = Counted()
+
+    async def ask_twice(pause: float, reuse_for: float) -> list[int]:
+        first = await shared("key", work, reuse_for=reuse_for)
+        await asyncio.sleep(pause)
+        return [first, await shared("key", work, reuse_for=reuse_for)]
+
+    assert asyncio.run(ask_twice(0.0, reuse_for=5)) == [1, 1]
+    assert asyncio.run(ask_twice(0.05, reuse_for=0.02)) == [2, 3]
+
+
+def test_different_keys_are_made_apart() -> None:
+    work = Counted()
+
+    async def ask() -> set[int]:
+        return set(await asyncio.gather(shared("a", work, reuse_for=5), shared("b", work, reuse_for=5)))
+
+    assert asyncio.run(ask()) == {1, 2}
+
+
+def test_a_failure_reaches_every_asker_meanwhile_and_is_not_kept() -> None:
+    work = Counted(fail_first=1)
+
+    async def ask() -> tuple[list[BaseException | int], int]:
+        together = await asyncio.gather(
+            *(shared("key", work, reuse_for=60) for _ in range(3)), return_exceptions=True
+        )
+        return together, await shared("key", work, reuse_for=60)
+
+    together, later = asyncio.run(ask())
+
+    assert [str(result) for result in together] == ["failure 1"] * 3
+    assert later == 2  # made again, not the kept failure
+
+
+def test_one_asker_cancelled_does_not_cancel_the_work_for_the_others() -> None:
+    work = Counted()
+
+    async def ask() -> int:
+        first = asyncio.create_task(shared("key", work, reuse_for=5))
+        second = asyncio.create_task(shared("key", work, reuse_for=5))
+        await asyncio.sleep(0)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        return await second
+
+    assert asyncio.run(ask()) == 1
+    assert work.made == 1
+
+
+def test_each_event_loop_makes_its_own() -> None:
+    work = Counted()
+
+    assert asyncio.run(shared("key", work, reuse_for=float("inf"))) == 1
+    assert asyncio.run(shared("key", work, reuse_for=float("inf"))) == 2

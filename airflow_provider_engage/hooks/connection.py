@@ -1,21 +1,24 @@
-"""The Airflow connection as a hook uses it: checked once, its secrets listed for the masker.
+"""The Airflow connection as a hook uses it: read once, checked, its secrets listed for the masker.
 
-Both the sync hooks (``get_connection``) and the async ones (``get_async_connection``, which the
-triggerer's event loop needs) read a connection, then :func:`settle` it into the same
-:class:`ConnectionSettings`: credentials checked (no whitespace or control characters, so the
-masker can find them and no header library quotes them back in an error), timeouts and retry
-settings read from the extras. Masking is the caller's, sync or async.
+The sync hooks read a connection with ``get_connection``, the async ones with
+``get_async_connection`` (the triggerer's loop refuses a blocking read); both :func:`settle` it
+into the same :class:`ConnectionSettings`: credentials checked (no whitespace or control
+characters, so the masker can find them and no header library quotes them back in an error),
+timeouts and retry settings read from the extras. Masking is the caller's, sync or async.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from airflow_provider_engage.connections import ConnectionSpec, extra_value
-from airflow_provider_engage.hooks._retry import RetrySettings
+from airflow_provider_engage.connections import extra_value
+from airflow_provider_engage.hooks.retry import RetrySettings
 from airflow_provider_engage.input_errors import InvalidFieldError
+
+if TYPE_CHECKING:
+    from airflow_provider_engage.connections import ConnectionSpec
 
 __all__ = ["ConnectionLike", "ConnectionSettings", "Timeouts", "check_credential", "settle"]
 
@@ -37,16 +40,6 @@ class ConnectionLike(Protocol):
 class Timeouts:
     connect: float = DEFAULT_CONNECT_TIMEOUT
     read: float = DEFAULT_READ_TIMEOUT
-
-    @classmethod
-    def from_extra(cls, extra: Mapping[str, Any], conn_type: str) -> Timeouts:
-        def seconds(key: str, default: float) -> float:
-            return _seconds(extra_value(extra, conn_type, key), key, default)
-
-        return cls(
-            connect=seconds("connect_timeout", DEFAULT_CONNECT_TIMEOUT),
-            read=seconds("timeout", DEFAULT_READ_TIMEOUT),
-        )
 
 
 @dataclass(frozen=True)
@@ -76,6 +69,10 @@ def settle(
     conn: ConnectionLike, extra: Mapping[str, Any], spec: ConnectionSpec, conn_id: str
 ) -> ConnectionSettings:
     """The checked settings of a connection whose extras (``extra_dejson``) are ``extra``."""
+
+    def read(key: str) -> Any:
+        return extra_value(extra, spec.conn_type, key)
+
     settings = ConnectionSettings(
         conn_id=conn_id,
         conn_type=spec.conn_type,
@@ -84,14 +81,13 @@ def settle(
         login=conn.login,
         password=conn.password,
         extra=dict(extra),
-        timeouts=Timeouts.from_extra(extra, spec.conn_type),
-        retry=RetrySettings.from_extra({key: extra_value(extra, spec.conn_type, key) for key in _RETRY_KEYS}),
+        timeouts=Timeouts(
+            connect=_seconds(read("connect_timeout"), "connect_timeout", DEFAULT_CONNECT_TIMEOUT),
+            read=_seconds(read("timeout"), "timeout", DEFAULT_READ_TIMEOUT),
+        ),
+        retry=RetrySettings.from_extra({key: read(key) for key in _RETRY_KEYS}),
     )
-    credentials = {
-        "login": settings.login,
-        "password": settings.password,
-        "security_token": settings.extra_value("security_token"),
-    }
+    credentials = {"login": conn.login, "password": conn.password, "security_token": read("security_token")}
     for name, value in credentials.items():
         check_credential(value, name, source=f"connection {conn_id!r}")
     return settings

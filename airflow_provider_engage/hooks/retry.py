@@ -1,11 +1,10 @@
-"""The one retry policy every hook follows.
+"""The one retry policy every hook follows, sync and async.
 
-The sync hooks drive it with tenacity; it is pure and stdlib-only so that an async (aiohttp)
-twin of the transport could reuse it unchanged.
-
-Pure decisions only: given what went wrong (:class:`Failure`), :func:`should_retry` says whether
-sending again is safe and useful, and :func:`wait_seconds` says how long to wait. The hooks only
-translate their library's outcome into a :class:`Failure` and do the sleeping and sending.
+The transport (:mod:`~airflow_provider_engage.hooks.transport`) drives it with tenacity's
+``Retrying`` and ``AsyncRetrying`` alike; it is pure and stdlib-only, tied to no HTTP or retry
+library. Given what went wrong (:class:`Failure`), :func:`should_retry` says whether sending
+again is safe and useful, and :func:`wait_seconds` says how long to wait; the transport only
+reads its library's outcome into a :class:`Failure` and does the sleeping and sending.
 
 Safety first: a request that creates something is sent again only when it certainly did not take
 effect (the connection was refused, the service answered 429/503/28203 or throttled it: a
