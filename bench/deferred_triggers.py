@@ -46,7 +46,7 @@ def create_all(count: int, fire: dt.datetime) -> list[dict[str, Any]]:
     """The schedules (through the bulk operator, under the rate limit) and their triggers' watches."""
     from airflow_provider_engage.hooks.engagelab import EngageLabHook
     from airflow_provider_engage.operators.engagelab import EngageLabCreateSchedulesOperator
-    from airflow_provider_engage.watches.engagelab import ScheduleWatch
+    from airflow_provider_engage.waits.engagelab import ScheduleWatch
 
     wall = fire.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
     items = [{"name": f"Same_second_{index:04d}", "send_at": wall, "push": PUSH} for index in range(count)]

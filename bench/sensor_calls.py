@@ -91,9 +91,9 @@ def napping(control: EmulatorControl) -> Callable[..., Any]:
 def with_our_sensor(control: EmulatorControl, schedule_id: str, mode: str) -> dict[str, Any]:
     from airflow.providers.common.compat.sdk import TaskDeferred
 
-    from airflow_provider_engage.sensors import _base as sensor_base
+    from airflow_provider_engage.sensors import base as sensor_base
     from airflow_provider_engage.sensors.engagelab import EngageLabScheduleFiredSensor
-    from airflow_provider_engage.triggers import _base as trigger_base
+    from airflow_provider_engage.waits import engine as wait_engine
 
     sensor = EngageLabScheduleFiredSensor(
         task_id="wait", schedule_id=schedule_id, deferrable=mode == "deferrable", timeout=30 * 86400
@@ -101,7 +101,7 @@ def with_our_sensor(control: EmulatorControl, schedule_id: str, mode: str) -> di
     before = calls(control)
     with (
         sleeps_move(control, sensor_base.WaitingSensor, "_sleep", advancing),
-        sleeps_move(control, trigger_base, "sleep_until", napping),
+        sleeps_move(control, wait_engine, "sleep_until", napping),
     ):
         try:
             records = sensor.execute({})

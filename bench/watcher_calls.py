@@ -63,8 +63,8 @@ def create_weekly() -> str:
 
 
 def with_watcher(control: EmulatorControl, schedule_id: str) -> dict[str, Any]:
-    from airflow_provider_engage.triggers import _base as trigger_base
     from airflow_provider_engage.triggers.engagelab import EngageLabMessagesEventTrigger
+    from airflow_provider_engage.waits import engine as wait_engine
 
     end = START + WEEK
     announced: list[dict[str, Any]] = []
@@ -97,7 +97,7 @@ def with_watcher(control: EmulatorControl, schedule_id: str) -> dict[str, Any]:
             await watcher.cleanup()
 
     before = calls(control)
-    with sleeps_move(control, trigger_base, "sleep_until", napping_within_the_week):
+    with sleeps_move(control, wait_engine, "sleep_until", napping_within_the_week):
         asyncio.run(watch())
     delays = [(item["seen"] - FIRING).total_seconds() for item in announced]
     return {"calls": calls(control) - before, "firings": len(announced), "delay_s": min(delays, default=None)}

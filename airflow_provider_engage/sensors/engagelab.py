@@ -1,6 +1,6 @@
 """Sensors for EngageLab AppPush: until a scheduled task has fired, until push plans have ids.
 
-Both look as little as the firing allows (see :mod:`~airflow_provider_engage.sensors._base`):
+Both look as little as the firing allows (see :mod:`~airflow_provider_engage.sensors.base`):
 before a firing can come they sleep, defer or reschedule; then they read msg-ids with backoff
 until the ids of *that* firing are there. The hook (and requests) is imported when a task runs,
 the trigger when the sensor defers, so a DAG file that imports a sensor stays light.
@@ -16,15 +16,15 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage import validation
 from airflow_provider_engage.hooks.calls import path_id, whole_number
-from airflow_provider_engage.sensors._base import WAITING_THROUGH, WaitingSensor, fetch, look
+from airflow_provider_engage.sensors.base import WaitingSensor
 from airflow_provider_engage.tasks import xcom_push
-from airflow_provider_engage.watches.engagelab import (
+from airflow_provider_engage.waits.engagelab import (
     DEFAULT_GRACE_SECONDS,
     PlanMessagesWatch,
     ScheduleWatch,
-    wanted_occurrence,
+    parse_occurrence,
 )
-from airflow_provider_engage.watches.verdicts import Verdict
+from airflow_provider_engage.waits.engine import Verdict, fetch, look
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -105,7 +105,7 @@ class EngageLabScheduleFiredSensor(WaitingSensor[ScheduleWatch]):
         from airflow_provider_engage.service_errors import EngageLabNotFoundError
 
         path_id(self.schedule_id, "schedule_id")
-        wanted_occurrence(self.occurrence)  # a form no schedule can make right: refused unsent
+        parse_occurrence(self.occurrence)  # a form no schedule can make right: refused unsent
         try:
             schedule = hook.get_schedule(self.schedule_id)
         except EngageLabNotFoundError:
@@ -125,9 +125,9 @@ class EngageLabScheduleFiredSensor(WaitingSensor[ScheduleWatch]):
         xcom_push(context, OCCURRENCE_KEY, watch.occurrence)
         if schedule.get("enabled") is False:
             return watch, Verdict("failed", f"schedule {self.schedule_id} is disabled: it will not fire")
-        answers = fetch(hook, watch)
-        if not isinstance(answers, list):
-            return watch, answers or WAITING_THROUGH
+        answers = fetch(hook, watch.calls(), watch.gone(), self.log)
+        if isinstance(answers, Verdict):
+            return watch, answers
         now = hook.service_clock.now()
         watch = watch.with_baseline(answers[0], now)  # before the window: what a legacy answer grows over
         return watch, watch.judge_answers(answers, now)

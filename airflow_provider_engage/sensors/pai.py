@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_engage.hooks.calls import path_id
-from airflow_provider_engage.sensors._base import WaitingSensor
-from airflow_provider_engage.watches.pai import (
+from airflow_provider_engage.sensors.base import WaitingSensor
+from airflow_provider_engage.waits.engine import Verdict
+from airflow_provider_engage.waits.pai import (
     DEFAULT_GRACE_SECONDS,
     PaiScheduleWatch,
     day_metrics,
-    wanted_sending,
+    parse_sending,
 )
-from airflow_provider_engage.watches.verdicts import Verdict
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -75,7 +75,7 @@ class PaiScheduleSensor(WaitingSensor[PaiScheduleWatch]):
         from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
 
         path_id(self.schedule_id, "schedule_id")
-        wanted_sending(self.sending)  # a form no plan can make right: refused unsent
+        parse_sending(self.sending)  # a form no plan can make right: refused unsent
         if hook.api_style != "roa":
             raise AirflowFailException(
                 f"PaiScheduleSensor needs api_style 'roa' on connection {hook.conn_id!r}: the gateway "

@@ -1,9 +1,9 @@
 """Triggers for EngageLab: deferral triggers (a schedule's occurrence fired, push plans have ids)
 and an event trigger for ``AssetWatcher`` (Airflow 3): one event per new firing.
 
-The deferral triggers are the shared wait (:mod:`~airflow_provider_engage.triggers._base`) with
-EngageLab's async hook and the watch their sensor fixed; the event trigger is the shared watch
-over feeds (:mod:`~airflow_provider_engage.triggers._watching`). Both serialize to plain JSON.
+The deferral triggers are the shared wait (:mod:`~airflow_provider_engage.triggers.deferral`)
+with EngageLab's async hook and the watch their sensor fixed; the event trigger is the shared
+loop over feeds (:mod:`~airflow_provider_engage.triggers.events`). Both serialize to plain JSON.
 """
 
 from __future__ import annotations
@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_engage.triggers._base import WaitingTrigger
-from airflow_provider_engage.triggers._feeds import Feed, PlanIdsFeed, ScheduleFeed
-from airflow_provider_engage.triggers._watching import FeedsTrigger
-from airflow_provider_engage.watches.engagelab import PlanMessagesWatch, ScheduleWatch
-from airflow_provider_engage.watches.verdicts import iso
+from airflow_provider_engage.triggers.deferral import WaitingTrigger
+from airflow_provider_engage.triggers.events import FeedsTrigger
+from airflow_provider_engage.waits.engagelab import (
+    PlanIdsFeed,
+    PlanMessagesWatch,
+    ScheduleFeed,
+    ScheduleWatch,
+)
+from airflow_provider_engage.waits.engine import Feed, iso
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook

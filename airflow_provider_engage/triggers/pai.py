@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_engage.triggers._base import WaitingTrigger
-from airflow_provider_engage.triggers._feeds import Feed, PaiSendingsFeed
-from airflow_provider_engage.triggers._watching import FeedsTrigger
-from airflow_provider_engage.watches.pai import PaiScheduleWatch
-from airflow_provider_engage.watches.verdicts import iso
+from airflow_provider_engage.triggers.deferral import WaitingTrigger
+from airflow_provider_engage.triggers.events import FeedsTrigger
+from airflow_provider_engage.waits.engine import Feed, iso
+from airflow_provider_engage.waits.pai import PaiScheduleWatch, PaiSendingsFeed
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook

@@ -22,8 +22,8 @@ from airflow.providers.common.compat.sdk import TaskDeferred
 
 from airflow_provider_engage.emulator import running_emulator
 from airflow_provider_engage.emulator.client import EmulatorControl
-from airflow_provider_engage.sensors import _base as sensor_base
-from airflow_provider_engage.triggers import _base as trigger_base
+from airflow_provider_engage.sensors import base as sensor_base
+from airflow_provider_engage.waits import engine as wait_engine
 from tests.helpers import TaskInstanceStandIn, connection
 
 START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
@@ -91,7 +91,7 @@ def simulate_trigger_naps(clock: SimulatedTime, monkeypatch: pytest.MonkeyPatch)
         service_instant = moment + dt.timedelta(seconds=service_clock.offset)
         await asyncio.to_thread(clock.sleep_to, service_instant)
 
-    monkeypatch.setattr(trigger_base, "sleep_until", nap_until)
+    monkeypatch.setattr(wait_engine, "sleep_until", nap_until)
 
 
 def simulate_time(control: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> SimulatedTime:
@@ -177,7 +177,7 @@ def drive(sensor: Any, clock: SimulatedTime, context: dict[str, Any] | None = No
 
 def run_trigger(trigger: Any) -> dict[str, Any]:
     """The trigger's one event, the trigger rebuilt from its ``serialize()`` as a triggerer does."""
-    from airflow_provider_engage.triggers._base import WaitingTrigger
+    from airflow_provider_engage.triggers.deferral import WaitingTrigger
 
     path, kwargs = trigger.serialize()
     module, _, name = path.rpartition(".")

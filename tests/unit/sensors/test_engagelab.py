@@ -201,7 +201,7 @@ def test_a_schedule_deleted_during_the_wait_fails_at_its_next_look(
     emulator: EmulatorControl, simulated: SimulatedTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     schedule_id = create(single("2030-01-08 09:00:00"))
-    from airflow_provider_engage.sensors._base import WaitingSensor
+    from airflow_provider_engage.sensors.base import WaitingSensor
 
     def delete_then_sleep(self: Any, seconds: float) -> None:
         EngageLabHook().delete_schedule(schedule_id)

@@ -8,7 +8,8 @@ from tests.unit.operators.test_operators_import import _loaded_after
 TRIGGERS = (
     "airflow_provider_engage.triggers.engagelab",
     "airflow_provider_engage.triggers.pai",
-    "airflow_provider_engage.triggers._base",
+    "airflow_provider_engage.triggers.deferral",
+    "airflow_provider_engage.triggers.events",
 )
 
 

@@ -15,7 +15,7 @@ from airflow import __version__ as airflow_version
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.hooks.pai import PaiEngagementHook
-from airflow_provider_engage.triggers import _base as trigger_base
+from airflow_provider_engage.waits import engine as wait_engine
 from tests.helpers import service_requests
 from tests.unit.sensors.conftest import AssetStore, SimulatedTime, events_of
 
@@ -231,14 +231,14 @@ def test_watchers_of_one_connection_share_one_poll(
     second = EngageLabMessagesEventTrigger(schedule_ids=[shared, own])
     assert first.shared_stream_key() == second.shared_stream_key()
     before = emulator.state()["requests"].get("GET /v4/schedules/{schedule_id}/msg-ids", {})
-    simulated_nap = trigger_base.sleep_until
+    simulated_nap = wait_engine.sleep_until
 
     async def two_firings_only(moment: dt.datetime, clock: Any) -> None:
         if moment + dt.timedelta(seconds=clock.offset) > AFTER_TWO_FIRINGS:
             await asyncio.Event().wait()  # the third is never reached: the count below is exact
         await simulated_nap(moment, clock)
 
-    monkeypatch.setattr(trigger_base, "sleep_until", two_firings_only)
+    monkeypatch.setattr(wait_engine, "sleep_until", two_firings_only)
 
     async def both() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         queues: list[asyncio.Queue[Any]] = [asyncio.Queue(), asyncio.Queue()]
@@ -317,7 +317,7 @@ class _SlowHook:
 def test_a_look_asked_for_again_while_it_is_out_is_made_once() -> None:
     """A watcher asks again for a look whose answer it has not had yet (another feed's answer came
     first); the poll must not make that look a second time once the first answer is out."""
-    from airflow_provider_engage.triggers._watching import _Poller
+    from airflow_provider_engage.triggers.events import _Poller
 
     async def run() -> int:
         poller, hook, feed = _Poller(), _SlowHook(), _OneLookFeed()

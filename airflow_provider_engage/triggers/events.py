@@ -1,6 +1,10 @@
 """The event triggers' loop: sleep until a feed's look is due, look, announce, keep the cursor.
 
-:class:`FeedsTrigger` is what the ``AssetWatcher`` triggers share. Its kwargs hold only what is
+:class:`FeedsTrigger` is what the ``AssetWatcher`` triggers share. Its feeds (what each vendor
+follows: :mod:`airflow_provider_engage.waits.engagelab`, ``.pai``) judge their answers with the
+same watches, looks and cadence as the sensors (:mod:`airflow_provider_engage.waits.engine`);
+where a deferral trigger ends with one verdict, a feed announces each firing and moves its
+cursor. Its kwargs hold only what is
 watched (connection, ids, cadence): nothing like "now", so the dag-processor, which re-creates a
 watcher's trigger whenever its kwargs change, never does so for no reason. What was announced
 lives in each feed's cursor, saved after every event in Airflow 3.3's asset state store (the
@@ -19,27 +23,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from collections.abc import AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from airflow.providers.common.compat.triggers import BaseEventTrigger
 from airflow.triggers.base import TriggerEvent
 
-from airflow_provider_engage.hooks.calls import ServiceClock
-from airflow_provider_engage.service_errors import (
-    EngageLabNotFoundError,
-    EngageServiceError,
-    PaiEngagementNotFoundError,
-)
-from airflow_provider_engage.triggers import _base
-from airflow_provider_engage.triggers._base import LONGEST_NAP
-from airflow_provider_engage.triggers._feeds import Call, Feed
-
-if TYPE_CHECKING:
-    from airflow_provider_engage.hooks.transport import EngageAsyncHook
+from airflow_provider_engage.service_errors import EngageServiceError
+from airflow_provider_engage.waits import engine
+from airflow_provider_engage.waits.engine import Call, Feed, Verdict, fetch_async, next_wake
 
 __all__ = ["FeedsTrigger", "airflow_3_only"]
+
+POLL_LOG = logging.getLogger(__name__)
+GONE = Verdict("failed", "what the feed follows no longer exists")
+"""What a feed's failed look means when the service no longer knows what it follows."""
 
 
 def airflow_3_only(name: str) -> None:
@@ -97,7 +97,7 @@ class FeedsTrigger(BaseEventTrigger):
         self.poke_interval = poke_interval
         self.grace = grace
         self.clock_sync_interval = clock_sync_interval
-        self._hook: EngageAsyncHook | None = None
+        self._hook: Any = None
 
     def _kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -114,7 +114,7 @@ class FeedsTrigger(BaseEventTrigger):
         cls = type(self)
         return f"{cls.__module__}.{cls.__qualname__}", self._kwargs()
 
-    def _new_hook(self) -> EngageAsyncHook:
+    def _new_hook(self) -> Any:
         raise NotImplementedError
 
     async def _open_feeds(self, hook: Any, cursors: dict[str, dict[str, Any] | None]) -> list[Feed]:
@@ -132,12 +132,14 @@ class FeedsTrigger(BaseEventTrigger):
         feeds = await self._start(hook, store)
         while True:
             planned = [(feed.next_look(hook.service_clock.now()), feed) for feed in feeds]
-            wake, syncing = _wake([look for look, _ in planned], hook.service_clock, self.clock_sync_interval)
-            await _base.sleep_until(_local(wake, hook.service_clock), hook.service_clock)
+            wake, syncing = next_wake(
+                [look for look, _ in planned], hook.service_clock, self.clock_sync_interval
+            )
+            await engine.sleep_until(hook.service_clock.local_time(wake), hook.service_clock)
             for look, feed in planned:
                 if look is None or (look > wake and not syncing):  # due by the instant slept to
                     continue
-                answers = await self._fetch(hook, feed.calls(hook.service_clock.now()))
+                answers = await fetch_async(hook, feed.calls(hook.service_clock.now()), GONE, self.log)
                 events = self._take(feed, answers, hook.service_clock.now())
                 await store.save(feed.key, feed.cursor())  # before the events leave: see the module
                 for event in events:
@@ -159,31 +161,21 @@ class FeedsTrigger(BaseEventTrigger):
                 log = self.log.warning if err.transient else self.log.error
                 log("Could not open the watch (trying again in %g s): %s", self.poke_interval, err)
                 clock = hook.service_clock
-                await _base.sleep_until(clock.local_now() + dt.timedelta(seconds=self.poke_interval), clock)
+                await engine.sleep_until(clock.local_now() + dt.timedelta(seconds=self.poke_interval), clock)
         for feed in feeds:
             if cursors.get(feed.key) is None:
                 await store.save(feed.key, feed.cursor())
         return feeds
 
-    async def _fetch(self, hook: Any, calls: list[Call]) -> list[Any] | Exception:
-        """The answers to one look's calls, or what ended it (the feed decides what that means)."""
-        try:
-            return [await getattr(hook, name)(*args, **kwargs) for name, args, kwargs in calls]
-        except (EngageLabNotFoundError, PaiEngagementNotFoundError) as err:
-            return err
-        except EngageServiceError as err:
-            if err.transient:
-                self.log.warning("Waiting through a transient failure: %s", err)
-            else:
-                self.log.error("The service refused a look (trying again later): %s", err)
-            return err
-
-    def _take(self, feed: Feed, answers: list[Any] | Exception, now: dt.datetime) -> list[TriggerEvent]:
-        if isinstance(answers, EngageLabNotFoundError | PaiEngagementNotFoundError):
+    def _take(self, feed: Feed, answers: list[Any] | Verdict, now: dt.datetime) -> list[TriggerEvent]:
+        """The events a look announces; after a failed look, what its failure means for the feed."""
+        if answers is GONE:
             self.log.warning("%s no longer exists: its watch stops", feed.key)
             feed.gone()
             return []
-        if isinstance(answers, Exception):
+        if isinstance(answers, Verdict):
+            if answers.status == "error":
+                self.log.error("A look failed (trying again later): %s", answers.message)
             feed.failed(now)  # a watcher lives for months: it tries again by its cadence
             return []
         return [TriggerEvent(payload) for payload in feed.take(answers, now)]  # type: ignore[no-untyped-call]
@@ -231,38 +223,17 @@ class FeedsTrigger(BaseEventTrigger):
             poller.forget(self)
 
 
-def _wake(
-    looks: list[dt.datetime | None], clock: ServiceClock, clock_sync_interval: float | None
-) -> tuple[dt.datetime, bool]:
-    """The service instant to sleep to: the soonest look; or sooner, to re-read a service clock
-    that disagrees with this machine's (an emulator's moved by hand), when told to. True when it
-    is the re-read: every planned look is then made, early, for the answers' clock."""
-    now = clock.now()
-    planned = [look for look in looks if look is not None]
-    soonest = min(planned) if planned else now + dt.timedelta(seconds=LONGEST_NAP)
-    if clock_sync_interval and not clock.agrees and planned:
-        sync_at = now + dt.timedelta(seconds=clock_sync_interval)
-        if sync_at < soonest:
-            return sync_at, True
-    return soonest, False
-
-
-def _local(service_instant: dt.datetime, clock: ServiceClock) -> dt.datetime:
-    return clock.local_time(service_instant)
-
-
 def _call_key(calls: list[Call]) -> str:
     return json.dumps(calls, sort_keys=True, default=str)
 
 
-def _rebuilt(result: Mapping[str, Any]) -> list[Any] | Exception:
+def _rebuilt(result: Mapping[str, Any]) -> list[Any] | Verdict:
     """A shared look's answers as the watcher that asked would have had them itself."""
     from airflow_provider_engage.hooks.engagelab import MsgIdRecord
 
-    if result.get("error"):
-        error = result["error"]
-        cls = EngageLabNotFoundError if error["not_found"] else EngageServiceError
-        return cls(error["message"], transient=error["transient"])
+    failed = result.get("failed")
+    if failed:
+        return GONE if failed["gone"] else Verdict(failed["status"], failed["message"])
     answers: list[Any] = []
     for call, answer in zip(json.loads(result["calls"]), result["answers"], strict=True):
         records = call[0] == "get_schedule_msg_ids"  # they travel as dicts
@@ -287,7 +258,7 @@ class _Poller:
         sleeps belong to that loop)."""
         return cls._all.setdefault((id(asyncio.get_running_loop()), key), cls())
 
-    def want(self, watcher: object, feeds: list[Feed], clock: ServiceClock) -> dict[str, str]:
+    def want(self, watcher: object, feeds: list[Feed], clock: Any) -> dict[str, str]:
         """Ask for what ``watcher``'s feeds want next (a look at a service instant, by its calls);
         answers which look each feed asked for (feed key -> call key)."""
         now = clock.now()
@@ -317,7 +288,7 @@ class _Poller:
 
     async def poll(self, hook: Any, clock_sync_interval: float | None) -> AsyncIterator[dict[str, Any]]:
         await hook.load_connection()
-        clock: ServiceClock = hook.service_clock
+        clock = hook.service_clock
         while True:
             merged = self._merged()
             self.target = None
@@ -326,8 +297,8 @@ class _Poller:
                 await self.earlier.wait()
                 continue
             clock.offset = self.clock_offset
-            self.target, syncing = _wake([due for due, _ in merged.values()], clock, clock_sync_interval)
-            sleeper = asyncio.ensure_future(_base.sleep_until(clock.local_time(self.target), clock))
+            self.target, syncing = next_wake([due for due, _ in merged.values()], clock, clock_sync_interval)
+            sleeper = asyncio.ensure_future(engine.sleep_until(clock.local_time(self.target), clock))
             woken = asyncio.ensure_future(self.earlier.wait())
             done, _ = await asyncio.wait({sleeper, woken}, return_when=asyncio.FIRST_COMPLETED)
             if sleeper not in done:  # a watcher wants something sooner: plan again
@@ -349,15 +320,16 @@ class _Poller:
 async def _shared_look(hook: Any, key: str, calls: list[Call]) -> dict[str, Any]:
     from airflow_provider_engage.hooks.engagelab import MsgIdRecord
 
-    result: dict[str, Any] = {"calls": key, "answers": [], "error": None}
-    try:
-        for name, args, kwargs in calls:
-            answer = await getattr(hook, name)(*args, **kwargs)
-            if answer and isinstance(answer, list) and isinstance(answer[0], MsgIdRecord):
-                answer = [record.to_dict() for record in answer]
-            result["answers"].append(answer)
-    except EngageServiceError as err:
-        not_found = isinstance(err, EngageLabNotFoundError | PaiEngagementNotFoundError)
-        result["error"] = {"message": str(err), "transient": err.transient, "not_found": not_found}
+    fetched = await fetch_async(hook, calls, GONE, POLL_LOG)
+    result: dict[str, Any] = {"calls": key, "answers": [], "failed": None}
+    if isinstance(fetched, Verdict):
+        result["failed"] = {"status": fetched.status, "message": fetched.message, "gone": fetched is GONE}
+    else:
+        result["answers"] = [
+            [record.to_dict() for record in answer]
+            if answer and isinstance(answer, list) and isinstance(answer[0], MsgIdRecord)
+            else answer
+            for answer in fetched
+        ]
     result["clock_offset"] = hook.service_clock.offset
     return result

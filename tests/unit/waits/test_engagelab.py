@@ -10,13 +10,13 @@ import pytest
 
 from airflow_provider_engage.hooks.engagelab import MsgIdRecord
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.watches.engagelab import (
+from airflow_provider_engage.waits.engagelab import (
     PlanMessagesWatch,
     ScheduleWatch,
     choose_occurrence,
     matching_window,
 )
-from airflow_provider_engage.watches.verdicts import spread
+from airflow_provider_engage.waits.engine import spread
 
 UTC = dt.UTC
 DAILY_9 = {

@@ -15,7 +15,7 @@ from airflow.providers.common.compat.sdk import AirflowException, TaskDeferred
 from airflow_provider_engage.emulator.client import EmulatorControl
 from airflow_provider_engage.hooks.engagelab import EngageLabHook
 from airflow_provider_engage.sensors.engagelab import EngageLabScheduleFiredSensor
-from airflow_provider_engage.triggers._base import WaitingTrigger
+from airflow_provider_engage.triggers.deferral import WaitingTrigger
 from airflow_provider_engage.triggers.engagelab import EngageLabScheduleFiredTrigger
 from tests.helpers import connection
 from tests.unit.sensors.conftest import SimulatedTime, run_context, run_trigger

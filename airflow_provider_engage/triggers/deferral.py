@@ -1,8 +1,9 @@
 """What every deferral trigger of this provider does: sleep until a look is worth making, look,
 and end with exactly one event.
 
-A vendor trigger names its async hook and its watch; the loop is here. Its kwargs are plain JSON
-with absolute instants (the watch's, and the sensor's deadline), so a trigger rebuilt from
+A vendor trigger names its async hook and its watch; the look and its cadence are the wait
+engine's (:mod:`airflow_provider_engage.waits.engine`), the loop is here. Its kwargs are plain
+JSON with absolute instants (the watch's, and the sensor's deadline), so a trigger rebuilt from
 :meth:`WaitingTrigger.serialize` on any triggerer, after any restart, waits for the same thing
 and ends at the same deadline. Transient failures (throttling, 5xx, 28203, timeouts, dropped
 connections) are logged and waited through; a refusal no retry can change, or a schedule that
@@ -11,30 +12,15 @@ is gone, ends the wait with an event saying so. Cancellation is never turned int
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_engage.hooks.calls import ServiceClock
-from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.service_errors import (
-    EngageLabNotFoundError,
-    EngageServiceError,
-    PaiEngagementNotFoundError,
-)
-from airflow_provider_engage.watches.verdicts import Verdict, instant, iso
+from airflow_provider_engage.waits import engine
+from airflow_provider_engage.waits.engine import Watch, instant, iso, look_async, next_look_at
 
-if TYPE_CHECKING:
-    from airflow_provider_engage.hooks.transport import EngageAsyncHook
-    from airflow_provider_engage.sensors._base import Watch
-
-__all__ = ["LONGEST_NAP", "WaitingTrigger", "sleep_until"]
-
-LONGEST_NAP = 60.0
-"""Sleeps are taken in naps this long at most, so a moved machine clock is noticed."""
+__all__ = ["WaitingTrigger"]
 
 
 class WaitingTrigger(BaseTrigger):
@@ -59,7 +45,7 @@ class WaitingTrigger(BaseTrigger):
         self.poke_interval = poke_interval
         self.clock_offset = clock_offset
         self.clock_sync_interval = clock_sync_interval
-        self._hook: EngageAsyncHook | None = None
+        self._hook: Any = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         cls = type(self)
@@ -72,29 +58,25 @@ class WaitingTrigger(BaseTrigger):
             "clock_sync_interval": self.clock_sync_interval,
         }
 
-    def _new_hook(self) -> EngageAsyncHook:
+    def _new_hook(self) -> Any:
         raise NotImplementedError
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = self._hook = self._new_hook()
-        hook.service_clock = clock = ServiceClock(self.clock_offset)
+        clock = hook.service_clock
+        clock.offset = self.clock_offset  # as the sensor last saw the service's clock
         watch: Watch = self.watch_class.from_json(self.watch)
         cadence = watch.cadence(self.poke_interval)
         deadline = instant(self.deadline)
         assert deadline is not None
         while True:
-            now = clock.local_now()
-            look_at = clock.local_time(cadence.next_look(clock.now()))
-            if not clock.agrees and self.clock_sync_interval:
-                look_at = min(look_at, now + dt.timedelta(seconds=self.clock_sync_interval))
-            await sleep_until(min(look_at, deadline), clock)
+            await engine.sleep_until(next_look_at(cadence, clock, self.clock_sync_interval, deadline), clock)
             if clock.local_now() >= deadline:
                 event = _event("timeout", f"the wait timed out at {self.deadline}")
             else:
-                verdict = await self._look(hook, watch)
-                if verdict is None or not verdict.done:
-                    if verdict is not None:
-                        self.log.info("%s", verdict.message)
+                verdict = await look_async(hook, watch, self.log)
+                if not verdict.done:
+                    self.log.info("%s", verdict.message)
                     continue
                 event = _event(verdict.status, verdict.message, verdict.result, detected_at=iso(clock.now()))
             # Closed before the event: a consumer that takes one event and stops (``dag.test()``)
@@ -102,21 +84,6 @@ class WaitingTrigger(BaseTrigger):
             await self.cleanup()
             yield event
             return
-
-    async def _look(self, hook: EngageAsyncHook, watch: Watch) -> Verdict | None:
-        """One look; None after a transient failure (the next look comes by the cadence)."""
-        try:
-            answers = [await getattr(hook, name)(*args) for name, args in watch.calls()]
-        except (EngageLabNotFoundError, PaiEngagementNotFoundError):
-            return watch.gone()
-        except EngageServiceError as err:
-            if err.transient:
-                self.log.warning("Waiting through a transient failure: %s", err)
-                return None
-            return Verdict("error", f"the service refused the wait: {err}")
-        except InvalidFieldError as err:
-            return Verdict("error", f"invalid input: {err}")
-        return watch.judge_answers(answers, hook.service_clock.now())
 
     async def cleanup(self) -> None:
         """Close the HTTP session, however the trigger ends (event, cancellation, triggerer stop)."""
@@ -128,9 +95,3 @@ class WaitingTrigger(BaseTrigger):
 def _event(status: str, message: str, result: Any = None, **more: Any) -> TriggerEvent:
     payload = {"status": status, "message": message, "result": result, **more}
     return TriggerEvent(payload)  # type: ignore[no-untyped-call]
-
-
-async def sleep_until(moment: dt.datetime, clock: ServiceClock) -> None:
-    """Sleep until ``moment`` (this machine's clock), in naps, so a clock change is noticed."""
-    while (left := (moment - clock.local_now()).total_seconds()) > 0:  # noqa: ASYNC110 (a deadline, no event)
-        await asyncio.sleep(min(left, LONGEST_NAP))

@@ -4,7 +4,8 @@ A plan that sends once is judged by its ``Status``: 4 (sent) succeeds, 2 (check 
 5 (send failed) fail at once. For a repeating plan the status says little about one sending, so
 the awaited sending is found in ``ListMessageMetrics`` for its day (UTC+8): messages sent that
 day, all settled. An hourly plan sends several times a day; there the day's count must grow over
-the count taken before the sending, as a legacy EngageLab answer is read.
+the count taken before the sending, as a legacy EngageLab answer is read. The event trigger
+follows a plan's sendings with :class:`PaiSendingsFeed`, each announced once.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from typing import Any
 from airflow_provider_engage import timing
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.pai_spec import RepeatCycleUnit, ScheduleStatus
-from airflow_provider_engage.watches.verdicts import Cadence, JsonRecord, Verdict, iso
+from airflow_provider_engage.waits.engine import Cadence, Call, JsonRecord, Verdict, instant, iso, verdict_by
 
-__all__ = ["DEFAULT_GRACE_SECONDS", "PaiScheduleWatch", "choose_sending", "wanted_sending"]
+__all__ = ["DEFAULT_GRACE_SECONDS", "PaiScheduleWatch", "PaiSendingsFeed", "choose_sending", "parse_sending"]
 
 DEFAULT_GRACE_SECONDS = 600.0
 """How long after a sending its plan may still be sending before the wait gives up."""
 
 
-def wanted_sending(sending: object) -> dt.datetime | None:
+def parse_sending(sending: object) -> dt.datetime | None:
     """The instant a sensor's ``sending`` names (UTC), None for ``"next"``; its form checked
     before anything is read."""
     if sending == "next":
@@ -40,7 +41,7 @@ def wanted_sending(sending: object) -> dt.datetime | None:
 def choose_sending(schedule: Mapping[str, Any], *, sending: object, reference: dt.datetime) -> dt.datetime:
     """The sending a sensor waits for (UTC), fixed once: ``"next"`` (the only one of a plan that
     sends once; else the first at or after ``reference``) or the first at or after a given time."""
-    wanted = wanted_sending(sending)
+    wanted = parse_sending(sending)
     if wanted is None:
         after = None if not _repeats(schedule) else reference - dt.timedelta(microseconds=1)
     else:
@@ -106,11 +107,11 @@ class PaiScheduleWatch(JsonRecord):
     def cadence(self, poke_interval: float) -> Cadence:
         return Cadence(self.sending, poke_interval, last=self.give_up_at, key=self.schedule_id)
 
-    def calls(self) -> list[tuple[str, tuple[Any, ...]]]:
+    def calls(self) -> list[Call]:
         """GetSchedule, and for a repeating plan its day's metrics (sync and async hooks alike)."""
-        calls: list[tuple[str, tuple[Any, ...]]] = [("get_schedule", (self.schedule_id,))]
+        calls: list[Call] = [("get_schedule", (self.schedule_id,), {})]
         if self.repeating:
-            calls.append(("list_message_metrics", (self.schedule_id, self.day, self.day)))
+            calls.append(("list_message_metrics", (self.schedule_id, self.day, self.day), {}))
         return calls
 
     def judge_answers(self, answers: list[Any], now: dt.datetime) -> Verdict:
@@ -128,9 +129,11 @@ class PaiScheduleWatch(JsonRecord):
             return Verdict("failed", ended)
         result = {"schedule_id": self.schedule_id, "sending": iso(self.sending), "status": status.value}
         if not self.repeating:
-            if status is ScheduleStatus.SENT:
-                return Verdict("success", f"{label} sent ({iso(self.sending)})", result)
-            return self._not_yet(label, now, f"status {status.value} ({_words(status)})")
+            sent_once = f"{label} sent ({iso(self.sending)})"
+            so_far = f"status {status.value} ({_words(status)})"
+            return self._by_deadline(
+                status is ScheduleStatus.SENT, now, label, so_far, success=sent_once, result=result
+            )
         total, pending = _total(metrics), int((metrics or {}).get("Pending") or 0)
         if self.hourly and self.baseline is None and now >= self.sending:
             return Verdict(
@@ -139,19 +142,28 @@ class PaiScheduleWatch(JsonRecord):
                 f"{iso(self.sending)}, so its messages cannot be told from the day's others",
             )
         sent = total - (self.baseline or 0)
-        if now >= self.sending and sent > 0 and pending == 0:
-            done = f"{label} sent {sent} messages on {self.day}"
-            return Verdict("success", done, {**result, "metrics": metrics})
-        return self._not_yet(label, now, f"{sent} messages sent and {pending} pending on {self.day}")
+        return self._by_deadline(
+            now >= self.sending and sent > 0 and pending == 0,
+            now,
+            label,
+            f"{sent} messages sent and {pending} pending on {self.day}",
+            success=f"{label} sent {sent} messages on {self.day}",
+            result={**result, "metrics": metrics},
+        )
 
-    def _not_yet(self, label: str, now: dt.datetime, so_far: str) -> Verdict:
-        if now >= self.give_up_at:
-            return Verdict(
-                "failed",
-                f"{label} did not complete its sending of {iso(self.sending)} by {iso(self.give_up_at)} "
-                f"(service time): {so_far}",
-            )
-        return Verdict("waiting", f"{label}: {so_far}")
+    def _by_deadline(
+        self, met: bool, now: dt.datetime, label: str, so_far: str, *, success: str, result: Any
+    ) -> Verdict:
+        failed = f"{label} did not complete its sending of {iso(self.sending)} by {iso(self.give_up_at)}"
+        return verdict_by(
+            met,
+            now,
+            self.give_up_at,
+            success=success,
+            result=result,
+            failed=f"{failed} (service time): {so_far}",
+            waiting=f"{label}: {so_far}",
+        )
 
     def gone(self) -> Verdict:
         gone = f"PAI plan {self.schedule_id} was deleted (or never existed): it will not send"
@@ -174,3 +186,80 @@ def _words(status: ScheduleStatus) -> str:
 def _why(schedule: Mapping[str, Any]) -> str:
     reason = schedule.get("FailReason") or schedule.get("Reason") or schedule.get("ErrorMessage")
     return f": {reason}" if reason else ""
+
+
+class PaiSendingsFeed:
+    """A PAI plan's sendings in order (roa): each announced once it has completed, with its
+    status, the day's metrics and the day's message records (their ``Id``)."""
+
+    def __init__(
+        self,
+        schedule: Mapping[str, Any] | None,
+        schedule_id: str,
+        *,
+        grace: float,
+        poke_interval: float,
+        cursor: Mapping[str, Any],
+    ) -> None:
+        self.schedule, self.schedule_id, self.key = schedule, schedule_id, f"pai:{schedule_id}"
+        self.grace, self.poke_interval = grace, poke_interval
+        self.since = instant(cursor.get("since"))
+        self.announced: str | None = cursor.get("announced")  # the last announced sending (UTC)
+        self.watch = self._next_watch()
+
+    def _next_watch(self) -> PaiScheduleWatch | None:
+        if self.schedule is None:
+            return None
+        after = instant(self.announced)
+        sending: object = iso(after + dt.timedelta(seconds=1)) if after else "next"
+        try:
+            return PaiScheduleWatch.of_schedule(
+                self.schedule, sending=sending, now=self.since or dt.datetime.now(dt.UTC), grace=self.grace
+            )
+        except InvalidFieldError:  # no sending left
+            return None
+
+    def next_look(self, now: dt.datetime) -> dt.datetime | None:
+        return None if self.watch is None else self.watch.cadence(self.poke_interval).next_look(now)
+
+    def calls(self, now: dt.datetime) -> list[Call]:
+        if self.watch is None:
+            return []
+        return [
+            *self.watch.calls(),
+            ("list_messages", (self.schedule_id, self.watch.day), {"page_size": 100}),
+        ]
+
+    def take(self, answers: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
+        watch = self.watch
+        if watch is None:
+            return []
+        verdict = watch.judge_answers(answers[:-1], now)
+        if not verdict.done:
+            return []
+        self.announced = iso(watch.sending)
+        self.watch = self._next_watch()
+        if verdict.status != "success":
+            return []
+        messages = answers[-1].get("Messages") or []
+        return [
+            {
+                "event_id": f"pai:{watch.schedule_id}:{iso(watch.sending)}",
+                "kind": "pai_sending",
+                "schedule_id": watch.schedule_id,
+                "sending": iso(watch.sending),
+                "status": (verdict.result or {}).get("status"),
+                "metrics": (verdict.result or {}).get("metrics"),
+                "msg_ids": [str(message.get("Id")) for message in messages],
+                "failed": sum(1 for message in messages if message.get("Status") == 2),
+            }
+        ]
+
+    def gone(self) -> None:
+        self.watch = None
+
+    def failed(self, now: dt.datetime) -> None:
+        return None  # the cadence already looks again later: it counts from the sending
+
+    def cursor(self) -> dict[str, Any]:
+        return {"since": iso(self.since), "announced": self.announced}

@@ -1,11 +1,13 @@
-"""EngageLab waits: one occurrence of a scheduled task, and message ids of push plans.
+"""EngageLab waits: one occurrence of a scheduled task, message ids of push plans, and what the
+event trigger follows (a schedule's occurrences, push plans' new ids).
 
 Which firing (:func:`choose_occurrence`) is fixed once. Its ids are recognised by their ``ts``
 inside a matching window (:func:`matching_window`): from the occurrence's earliest arrival to its
 latest plus ``grace``, made disjoint from its neighbours' windows so that an id is never counted
 for two firings (where two zone_type 2 occurrences overlap, the earlier one keeps the id). A
 legacy answer (``msgids``, no ``ts``) is read by growth over the count taken before the window
-opened; without that count, only a single schedule's ids can be told apart.
+opened; without that count, only a single schedule's ids can be told apart. The feeds
+(:class:`ScheduleFeed`, :class:`PlanIdsFeed`) announce each firing once, from a plain-JSON cursor.
 """
 
 from __future__ import annotations
@@ -19,30 +21,36 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_engage import timing
 from airflow_provider_engage.engagelab_spec import meaning_of
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.watches.verdicts import Cadence, JsonRecord, Verdict, instant, iso
+from airflow_provider_engage.waits.engine import Cadence, Call, JsonRecord, Verdict, instant, iso, verdict_by
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks.engagelab import MsgIdRecord
 
 __all__ = [
     "DEFAULT_GRACE_SECONDS",
+    "PlanIdsFeed",
     "PlanMessagesWatch",
+    "ScheduleFeed",
     "ScheduleWatch",
     "choose_occurrence",
     "matching_window",
+    "parse_occurrence",
     "record_json",
-    "wanted_occurrence",
 ]
 
 DEFAULT_GRACE_SECONDS = 600.0
 """How long after an occurrence's last arrival its ids may still show up."""
 EARLY_TOLERANCE = dt.timedelta(seconds=60)
 """An id stamped this much before its occurrence's first instant still counts (clock skew)."""
+PLAN_LOOKBACK = dt.timedelta(days=1)
+"""Push plans' ids are asked for over yesterday and today (the service's, in the site zone)."""
+PLAN_IDS_KEPT = 5000
+"""Announced ids remembered per plan (enough for days of firings; older ones leave the range)."""
 _NEIGHBOUR_REACH = dt.timedelta(hours=27)  # longer than any occurrence's spread (26 hours)
 _MS = dt.timedelta(milliseconds=1)
 
 
-def wanted_occurrence(occurrence: object) -> tuple[str, dt.datetime | None]:
+def parse_occurrence(occurrence: object) -> tuple[str, dt.datetime | None]:
     """What a sensor's ``occurrence`` asks for, its form checked before anything is read:
     ``("next", None)``, ``("wall", naive wall clock)`` or ``("at", UTC instant)``."""
     if occurrence == "next":
@@ -72,7 +80,7 @@ def choose_occurrence(
     still arriving at or after that instant (a daily DAG passes its data interval's start). The
     API's ``yyyy-MM-dd HH:mm:ss``: the first occurrence whose wall clock is at or after it.
     """
-    form, moment = wanted_occurrence(occurrence)
+    form, moment = parse_occurrence(occurrence)
     if form == "next":
         ended = reference - dt.timedelta(seconds=grace) - _MS
         found = next(timing.occurrences(trigger, site_tz=site_tz, after=ended, limit=1), None)
@@ -210,19 +218,20 @@ class ScheduleWatch(JsonRecord):
                 f"single push fired) and its msg-ids hold {count} of the {need} records awaited",
             )
         when = self._describe()
-        if count >= need and (not self.all_zones or now >= self.window_end):
-            return Verdict("success", f"schedule {self.schedule_id} fired {when}: {count} records", result)
-        if now >= self.window_end:
-            return Verdict(
-                "failed",
-                f"schedule {self.schedule_id} did not fire {when}: its window and grace ended at "
-                f"{iso(self.window_end)} (service time) with {count} of {need} records",
-            )
-        return Verdict("waiting", f"schedule {self.schedule_id}: {count} of {need} records {when} so far")
+        return verdict_by(
+            count >= need and (not self.all_zones or now >= self.window_end),
+            now,
+            self.window_end,
+            success=f"schedule {self.schedule_id} fired {when}: {count} records",
+            result=result,
+            failed=f"schedule {self.schedule_id} did not fire {when}: its window and grace ended at "
+            f"{iso(self.window_end)} (service time) with {count} of {need} records",
+            waiting=f"schedule {self.schedule_id}: {count} of {need} records {when} so far",
+        )
 
-    def calls(self) -> list[tuple[str, tuple[Any, ...]]]:
+    def calls(self) -> list[Call]:
         """The hook calls a look makes (sync and async hooks have the same names)."""
-        return [("get_schedule_msg_ids", (self.schedule_id,))]
+        return [("get_schedule_msg_ids", (self.schedule_id,), {})]
 
     def judge_answers(self, answers: list[Any], now: dt.datetime) -> Verdict:
         return self.judge(answers[0], now)
@@ -288,8 +297,8 @@ class PlanMessagesWatch(JsonRecord):
     def cadence(self, poke_interval: float) -> Cadence:
         return Cadence(self.range_start, poke_interval, last=self.range_end, key=",".join(self.plan_ids))
 
-    def calls(self) -> list[tuple[str, tuple[Any, ...]]]:
-        return [("get_plan_msg_ids", (list(self.plan_ids), self.start_date, self.end_date))]
+    def calls(self) -> list[Call]:
+        return [("get_plan_msg_ids", (list(self.plan_ids), self.start_date, self.end_date), {})]
 
     def judge_answers(self, answers: list[Any], now: dt.datetime) -> Verdict:
         return self.judge(answers[0], now)
@@ -301,13 +310,166 @@ class PlanMessagesWatch(JsonRecord):
         counts = {plan_id: len(by_plan.get(plan_id) or []) for plan_id in self.plan_ids}
         short = sorted(plan_id for plan_id, count in counts.items() if count < self.min_messages)
         span = f"{self.start_date}..{self.end_date}"
-        if not short:
-            result = {plan_id: list(by_plan.get(plan_id) or []) for plan_id in self.plan_ids}
-            return Verdict("success", f"every plan has message ids in {span}: {counts}", result)
-        if now >= self.range_end:
-            return Verdict(
-                "failed",
-                f"push plans {', '.join(short)} have fewer than {self.min_messages} message ids in "
-                f"{span}, and the range and its grace ended at {iso(self.range_end)} (service time)",
+        return verdict_by(
+            not short,
+            now,
+            self.range_end,
+            success=f"every plan has message ids in {span}: {counts}",
+            result={plan_id: list(by_plan.get(plan_id) or []) for plan_id in self.plan_ids},
+            failed=f"push plans {', '.join(short)} have fewer than {self.min_messages} message ids in "
+            f"{span}, and the range and its grace ended at {iso(self.range_end)} (service time)",
+            waiting=f"message ids per plan in {span} so far: {counts}",
+        )
+
+
+# --- what the event trigger follows ---------------------------------------------------------------
+
+
+class ScheduleFeed:
+    """A schedule's occurrences in order; each announced once, when its ids are all in (zone_type 2:
+    at its window's end plus grace), with the ids, the failed count and the UTC window.
+
+    The cursor keeps the schedule's trigger too: a one-off push expires once it has fired, so a
+    watcher restarted after a firing it had not announced yet (its triggerer was down) can no
+    longer read the schedule, and still knows which occurrence to look for."""
+
+    def __init__(
+        self,
+        schedule_id: str,
+        trigger: Mapping[str, Any] | None,
+        *,
+        site_tz: str,
+        grace: float,
+        poke_interval: float,
+        cursor: Mapping[str, Any],
+    ) -> None:
+        self.schedule_id, self.key = schedule_id, f"schedule:{schedule_id}"
+        self.trigger = trigger if trigger is not None else cursor.get("trigger")  # None: gone
+        self.site_tz, self.grace, self.poke_interval = site_tz, grace, poke_interval
+        self.since = instant(cursor.get("since"))  # the service's now when watching began
+        self.announced: str | None = cursor.get("announced")  # the last announced wall time
+        self.watch = self._next_watch()
+
+    def _next_watch(self) -> ScheduleWatch | None:
+        if self.trigger is None:
+            return None
+        if self.announced is not None:
+            after = timing.parse_api_datetime(self.announced, "UTC").add(seconds=1)
+            occurrence: object = after.format("YYYY-MM-DD HH:mm:ss")
+        else:
+            occurrence = "next"
+        try:
+            return ScheduleWatch.of_schedule(
+                self.schedule_id,
+                self.trigger,
+                site_tz=self.site_tz,
+                occurrence=occurrence,
+                now=self.since or dt.datetime.now(dt.UTC),
+                grace=self.grace,
+                all_zones=_zone_type(self.trigger) == timing.ZONE_TYPE_DEVICE,
+                min_messages=1,
             )
-        return Verdict("waiting", f"message ids per plan in {span} so far: {counts}")
+        except InvalidFieldError:  # no occurrence left: the schedule has ended
+            return None
+
+    def next_look(self, now: dt.datetime) -> dt.datetime | None:
+        return None if self.watch is None else self.watch.cadence(self.poke_interval).next_look(now)
+
+    def calls(self, now: dt.datetime) -> list[Call]:
+        return [("get_schedule_msg_ids", (self.schedule_id,), {})]
+
+    def take(self, answers: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
+        watch = self.watch
+        if watch is None:
+            return []
+        verdict = watch.judge_answers(answers, now)
+        if not verdict.done:
+            return []
+        self.announced = (watch.occurrence or {}).get("wall_time")
+        self.watch = self._next_watch()
+        return [_schedule_event(watch, verdict)] if verdict.status == "success" else []
+
+    def gone(self) -> None:
+        self.watch = self.trigger = None
+
+    def failed(self, now: dt.datetime) -> None:
+        return None  # the cadence already looks again later: it counts from the due instant
+
+    def cursor(self) -> dict[str, Any]:
+        return {"since": iso(self.since), "announced": self.announced, "trigger": self.trigger}
+
+
+def _zone_type(trigger: Mapping[str, Any]) -> object:
+    kind = timing.trigger_kind(trigger)
+    return trigger[kind].get("zone_type") if kind else None
+
+
+def _schedule_event(watch: ScheduleWatch, verdict: Verdict) -> dict[str, Any]:
+    records = list(verdict.result or [])
+    occurrence = watch.occurrence or {}
+    return {
+        "event_id": f"schedule:{watch.schedule_id}:{occurrence.get('wall_time')}",
+        "kind": "schedule",
+        "schedule_id": watch.schedule_id,
+        "occurrence": occurrence,
+        "window": {"start": iso(watch.window_start), "end": iso(watch.window_end)},
+        "msg_ids": [record["msg_id"] for record in records if record["ok"]],
+        "failed": sum(1 for record in records if not record["ok"]),
+        "records": records,
+    }
+
+
+class PlanIdsFeed:
+    """Push plans' message ids: every ``poke_interval``, the ids not announced yet, per plan.
+
+    A plan is not a calendar (any push may be tagged with it), so this feed looks at a steady
+    pace instead of around occurrences; watch the schedules themselves for that.
+    """
+
+    def __init__(
+        self, plan_ids: Sequence[str], *, site_tz: str, poke_interval: float, cursor: Mapping[str, Any]
+    ) -> None:
+        self.plan_ids, self.site_tz, self.poke_interval = list(plan_ids), site_tz, poke_interval
+        self.key = "plans:" + ",".join(sorted(self.plan_ids))
+        self.since = instant(cursor.get("since"))
+        known = cursor.get("announced") or {}
+        self.announced: dict[str, list[str]] = {plan: list(known.get(plan, [])) for plan in self.plan_ids}
+        self.last_look = instant(cursor.get("last_look"))
+
+    def next_look(self, now: dt.datetime) -> dt.datetime | None:
+        if self.last_look is None:
+            return now
+        return self.last_look + dt.timedelta(seconds=self.poke_interval)
+
+    def calls(self, now: dt.datetime) -> list[Call]:
+        zone = timing.resolve_zone(self.site_tz)
+        first = timing.format_api_date(now - PLAN_LOOKBACK, zone)
+        return [("get_plan_msg_ids", (self.plan_ids, first, timing.format_api_date(now, zone)), {})]
+
+    def take(self, answers: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
+        first_look, self.last_look = self.last_look is None, now
+        events = []
+        for plan_id in self.plan_ids:
+            seen = set(self.announced[plan_id])
+            fresh = [msg_id for msg_id in answers[0].get(plan_id, []) if msg_id not in seen]
+            if fresh and not first_look:
+                events.append(
+                    {
+                        "event_id": f"plan:{plan_id}:{fresh[0]}",
+                        "kind": "plan",
+                        "plan_id": plan_id,
+                        "msg_ids": fresh,
+                        "failed": 0,
+                    }
+                )
+            self.announced[plan_id] = (self.announced[plan_id] + fresh)[-PLAN_IDS_KEPT:]
+        return events  # the first look takes stock: what was there before watching is not news
+
+    def gone(self) -> None:
+        return None  # plans' ids are asked for by id: unknown plans simply have none
+
+    def failed(self, now: dt.datetime) -> None:
+        self.last_look = now  # the next look comes a poke_interval later, not at once
+
+    def cursor(self) -> dict[str, Any]:
+        return {"since": iso(self.since), "last_look": iso(self.last_look), "announced": self.announced}

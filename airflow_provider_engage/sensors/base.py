@@ -1,7 +1,8 @@
 """What every sensor of this provider does with its wait, whatever it waits for.
 
 A vendor sensor says how to open its watch (the first look, which fixes what is awaited) and
-which trigger waits for it. This base keeps the rest, the same for every sensor:
+which trigger waits for it. Each look and its cadence are the wait engine's
+(:mod:`airflow_provider_engage.waits.engine`); this base keeps the rest, the same for every sensor:
 
 * **One deadline.** ``timeout`` counts from the sensor's first look and is fixed then, in
   absolute time: pokes, reschedules, retries, deferrals and triggerer restarts all end at the
@@ -9,8 +10,8 @@ which trigger waits for it. This base keeps the rest, the same for every sensor:
   retry waits for the same firing; 2.11 has no such store, and there a retry opens a new watch
   (for "next", counted from the DAG run's start, the same on every try).
 * **No looks before a firing can come.** The watch's cadence says when a look is worth making
-  (the service's clock judges: :class:`~airflow_provider_engage.hooks.calls.ServiceClock`); a
-  deferrable sensor defers until then, reschedule mode reschedules until then, poke mode sleeps.
+  (the service's clock, the hook's ``service_clock``, judges); a deferrable sensor defers until
+  then, reschedule mode reschedules until then, poke mode sleeps.
 * **Endings.** A firing that already happened succeeds at once; a watch that can no longer
   succeed (deleted, disabled, never fired) fails at once and is not retried; the deadline ends as
   :class:`AirflowSensorTimeout`; ``soft_fail`` turns each into a skip.
@@ -23,7 +24,7 @@ import importlib
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from airflow.exceptions import AirflowRescheduleException
 from airflow.providers.common.compat.sdk import (
@@ -37,33 +38,16 @@ from airflow.providers.common.compat.sdk import (
 
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.tasks import xcom_push
-from airflow_provider_engage.watches.verdicts import Cadence, Verdict, instant, iso
+from airflow_provider_engage.waits.engine import Verdict, Watch, instant, iso, look, next_look_at
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
-    from airflow_provider_engage.hooks.transport import EngageBaseHook
-
-__all__ = ["WaitingSensor", "Watch"]
+__all__ = ["WaitingSensor"]
 
 STORE_KEY = "airflow_provider_engage.wait"
 EVENT_STATUSES = ("success", "failed", "timeout", "error")
 DETECTED_AT_KEY = "detected_at"
-WAITING_THROUGH = Verdict("waiting", "the last look met a transient failure; waiting on")
-
-
-class Watch(Protocol):
-    """What a sensor waits for (see :mod:`airflow_provider_engage.watches`)."""
-
-    def cadence(self, poke_interval: float) -> Cadence: ...
-
-    def judge_answers(self, answers: list[Any], now: dt.datetime) -> Verdict: ...
-
-    def calls(self) -> list[tuple[str, tuple[Any, ...]]]: ...
-
-    def gone(self) -> Verdict: ...
-
-    def to_json(self) -> dict[str, Any]: ...
 
 
 W = TypeVar("W", bound=Watch)
@@ -102,7 +86,7 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
 
     # --- what a vendor sensor supplies ---------------------------------------------------------
 
-    def _hook(self) -> EngageBaseHook:
+    def _hook(self) -> Any:
         raise NotImplementedError
 
     def _open_watch(self, hook: Any, context: Context) -> tuple[W, Verdict]:
@@ -119,8 +103,7 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
         """One look, for those who drive the sensor themselves: True once the watch succeeded."""
         hook = self._hook()
         _, verdict = self._watch(hook, context)
-        if verdict.status == "failed":
-            raise AirflowFailException(verdict.message)
+        _raise_if_failed(verdict)
         return verdict.done
 
     def execute(self, context: Context) -> Any:
@@ -145,14 +128,11 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
         assert isinstance(event, Mapping)
         if status == "timeout":
             raise AirflowSensorTimeout(message)
-        if status == "error":
-            raise AirflowFailException(f"The wait ended on an error no retry can fix: {message}")
         return self._end(context, Verdict(status, message, event.get("result")), event.get("detected_at"))
 
     def _end(self, context: Context, verdict: Verdict, detected_at: str | None) -> Any:
         """Fail, or publish when the service's clock showed the awaited thing done, and return it."""
-        if verdict.status == "failed":
-            raise AirflowFailException(verdict.message)
+        _raise_if_failed(verdict)
         self.log.info("%s (seen at %s, service time)", verdict.message, detected_at)
         xcom_push(context, DETECTED_AT_KEY, detected_at)
         return self._finish(context, verdict)
@@ -165,11 +145,8 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
         now = clock.local_now()
         if now >= deadline:
             raise AirflowSensorTimeout(f"{self.task_id} timed out at {iso(deadline)}: {verdict.message}")
-        next_look = verdict.next_look or watch.cadence(self.poke_interval).next_look(clock.now())
-        look_at: dt.datetime = clock.local_time(next_look)
-        if self.clock_sync_interval and not clock.agrees:
-            look_at = min(look_at, now + dt.timedelta(seconds=self.clock_sync_interval))
-        look_at = min(look_at, deadline)
+        cadence = watch.cadence(self.poke_interval)
+        look_at = next_look_at(cadence, clock, self.clock_sync_interval, deadline)
         self.log.info("%s; next look at %s", verdict.message, iso(look_at))
         if self.deferrable:
             module, _, name = self.trigger_path.rpartition(".")
@@ -197,7 +174,7 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
     # --- the watch and the deadline, fixed once -------------------------------------------------
 
     def _watch(self, hook: Any, context: Context) -> tuple[W, Verdict]:
-        store = _WaitStore(context)
+        store = SavedWait(context)
         saved = store.load()
         if saved is not None:
             watch: W = self.watch_class.from_json(saved["watch"])
@@ -213,7 +190,7 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
         """When "next" is counted from: now by the service's clock (after a first answer told it),
         or (no store to keep the first look's now across tries) the DAG run's start, which every
         try of this run shares."""
-        if not _WaitStore(context).available:
+        if not SavedWait(context).available:
             started = getattr(context.get("dag_run"), "start_date", None)
             if started is not None:
                 reference: dt.datetime = started.astimezone(dt.UTC)
@@ -226,7 +203,7 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
         cached: dt.datetime | None = getattr(self, "_fixed_deadline", None)
         if cached is not None:
             return cached
-        saved = _WaitStore(context).load()
+        saved = SavedWait(context).load()
         deadline = instant(saved["deadline"]) if saved else None
         if deadline is None:
             started = dt.datetime.now(dt.UTC)
@@ -251,41 +228,15 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
             raise
 
 
-def fetch(hook: Any, watch: Watch, *, waiting: bool = True) -> list[Any] | Verdict | None:
-    """The answers to a look's calls with a sync hook, or what their failure means.
-
-    A not-found ends the watch (deleted: its verdict); a refusal no retry can change fails the
-    task. A transient failure (the hook's retries spent) gives None while ``waiting`` (the wait
-    goes on, the cadence decides the next look) and is raised otherwise, for Airflow's retries.
-    """
-    from airflow_provider_engage.service_errors import (
-        EngageLabNotFoundError,
-        EngageServiceError,
-        PaiEngagementNotFoundError,
-    )
-
-    try:
-        return [getattr(hook, name)(*args) for name, args in watch.calls()]
-    except (EngageLabNotFoundError, PaiEngagementNotFoundError):
-        return watch.gone()
-    except EngageServiceError as err:
-        if err.transient and waiting:
-            hook.log.warning("Waiting through a transient failure: %s", err)
-            return None
-        if err.transient:
-            raise
-        raise AirflowFailException(f"The service refused the wait: {err}") from err
+def _raise_if_failed(verdict: Verdict) -> None:
+    """A wait that ended without success fails the task, and no retry can change that."""
+    if verdict.status == "failed":
+        raise AirflowFailException(verdict.message)
+    if verdict.status == "error":
+        raise AirflowFailException(f"The wait ended on an error no retry can fix: {verdict.message}")
 
 
-def look(hook: Any, watch: Watch) -> Verdict:
-    """One look: the watch's calls, then its judgement by the service's clock (see :func:`fetch`)."""
-    answers = fetch(hook, watch)
-    if isinstance(answers, list):
-        return watch.judge_answers(answers, hook.service_clock.now())
-    return answers or WAITING_THROUGH
-
-
-class _WaitStore:
+class SavedWait:
     """The watch and deadline of this task instance, kept across its tries (Airflow 3.3's task
     state store), or nothing where there is no such store (2.11, or ``execute()`` called directly).
 
