@@ -20,7 +20,6 @@ which trigger waits for it. Each look and its cadence are the wait engine's
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -38,7 +37,7 @@ from airflow.providers.common.compat.sdk import (
 
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.tasks import xcom_push
-from airflow_provider_engage.waits.engine import Verdict, Watch, instant, iso, look, next_look_at
+from airflow_provider_engage.waits.engine import Verdict, Watch, imported, instant, iso, look, next_look_at
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -149,10 +148,8 @@ class WaitingSensor(BaseSensorOperator, Generic[W]):
         look_at = next_look_at(cadence, clock, self.clock_sync_interval, deadline)
         self.log.info("%s; next look at %s", verdict.message, iso(look_at))
         if self.deferrable:
-            module, _, name = self.trigger_path.rpartition(".")
-            trigger_class = getattr(importlib.import_module(module), name)
             self.defer(
-                trigger=trigger_class(
+                trigger=imported(self.trigger_path)(
                     conn_id=hook.conn_id,
                     watch=watch.to_json(),
                     deadline=iso(deadline),

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_engage.waits import engine
-from airflow_provider_engage.waits.engine import Watch, instant, iso, look_async, next_look_at
+from airflow_provider_engage.waits.engine import Watch, imported, instant, iso, look_async, next_look_at
 
 __all__ = ["WaitingTrigger"]
 
@@ -26,6 +26,7 @@ __all__ = ["WaitingTrigger"]
 class WaitingTrigger(BaseTrigger):
     """Shared by the deferral triggers; not one itself."""
 
+    hook_path: ClassVar[str]  # the vendor's async hook, imported when the trigger runs
     watch_class: ClassVar[type[Any]]
 
     def __init__(
@@ -59,7 +60,7 @@ class WaitingTrigger(BaseTrigger):
         }
 
     def _new_hook(self) -> Any:
-        raise NotImplementedError
+        return imported(self.hook_path)(self.conn_id)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = self._hook = self._new_hook()

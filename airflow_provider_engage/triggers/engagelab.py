@@ -9,7 +9,7 @@ loop over feeds (:mod:`~airflow_provider_engage.triggers.events`). Both serializ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_provider_engage.triggers.deferral import WaitingTrigger
 from airflow_provider_engage.triggers.events import FeedsTrigger
@@ -21,32 +21,26 @@ from airflow_provider_engage.waits.engagelab import (
 )
 from airflow_provider_engage.waits.engine import Feed, iso
 
-if TYPE_CHECKING:
-    from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook
-
 __all__ = [
     "EngageLabMessagesEventTrigger",
     "EngageLabPushPlanMessagesTrigger",
     "EngageLabScheduleFiredTrigger",
 ]
 
-
-class _EngageLabWait(WaitingTrigger):
-    def _new_hook(self) -> EngageLabAsyncHook:
-        from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook
-
-        return EngageLabAsyncHook(self.conn_id)
+ASYNC_HOOK = "airflow_provider_engage.hooks.engagelab.EngageLabAsyncHook"
 
 
-class EngageLabScheduleFiredTrigger(_EngageLabWait):
+class EngageLabScheduleFiredTrigger(WaitingTrigger):
     """Wait until the watched occurrence of a schedule has fired (see the sensor of that name)."""
 
+    hook_path = ASYNC_HOOK
     watch_class = ScheduleWatch
 
 
-class EngageLabPushPlanMessagesTrigger(_EngageLabWait):
+class EngageLabPushPlanMessagesTrigger(WaitingTrigger):
     """Wait until each push plan has message ids in the watched date range."""
 
+    hook_path = ASYNC_HOOK
     watch_class = PlanMessagesWatch
 
 
@@ -73,6 +67,7 @@ class EngageLabMessagesEventTrigger(FeedsTrigger):
         often to notice a move. Off by default: a real service's clock agrees, so it costs nothing.
     """
 
+    hook_path = ASYNC_HOOK
     stream_name = "engagelab"
 
     def __init__(
@@ -102,11 +97,6 @@ class EngageLabMessagesEventTrigger(FeedsTrigger):
             "plan_ids": self.plan_ids,
             "plan_poke_interval": self.plan_poke_interval,
         }
-
-    def _new_hook(self) -> EngageLabAsyncHook:
-        from airflow_provider_engage.hooks.engagelab import EngageLabAsyncHook
-
-        return EngageLabAsyncHook(self.conn_id)
 
     def feed_keys(self) -> list[str]:
         keys = [f"schedule:{schedule_id}" for schedule_id in self.schedule_ids]

@@ -24,7 +24,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator, Hashable, Mapping
+from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -33,7 +33,7 @@ from airflow.triggers.base import TriggerEvent
 
 from airflow_provider_engage.service_errors import EngageServiceError
 from airflow_provider_engage.waits import engine
-from airflow_provider_engage.waits.engine import Call, Feed, Verdict, fetch_async, next_wake
+from airflow_provider_engage.waits.engine import Call, Feed, Verdict, fetch_async, imported, next_wake
 
 __all__ = ["FeedsTrigger", "airflow_3_only"]
 
@@ -81,6 +81,7 @@ class CursorStore:
 class FeedsTrigger(BaseEventTrigger):
     """Shared by the event triggers: a vendor trigger names its async hook and opens its feeds."""
 
+    hook_path: ClassVar[str]  # the vendor's async hook, imported when the trigger runs
     stream_name: ClassVar[str]
 
     def __init__(
@@ -115,7 +116,7 @@ class FeedsTrigger(BaseEventTrigger):
         return f"{cls.__module__}.{cls.__qualname__}", self._kwargs()
 
     def _new_hook(self) -> Any:
-        raise NotImplementedError
+        return imported(self.hook_path)(self.conn_id)
 
     async def _open_feeds(self, hook: Any, cursors: dict[str, dict[str, Any] | None]) -> list[Feed]:
         """The feeds, resumed from their saved cursors (``cursors``: by feed key)."""
@@ -140,9 +141,7 @@ class FeedsTrigger(BaseEventTrigger):
                 if look is None or (look > wake and not syncing):  # due by the instant slept to
                     continue
                 answers = await fetch_async(hook, feed.calls(hook.service_clock.now()), GONE, self.log)
-                events = self._take(feed, answers, hook.service_clock.now())
-                await store.save(feed.key, feed.cursor())  # before the events leave: see the module
-                for event in events:
+                for event in await self._announced(feed, answers, hook.service_clock.now(), store):
                     yield event
 
     async def _start(self, hook: Any, store: CursorStore) -> list[Feed]:
@@ -167,18 +166,23 @@ class FeedsTrigger(BaseEventTrigger):
                 await store.save(feed.key, feed.cursor())
         return feeds
 
-    def _take(self, feed: Feed, answers: list[Any] | Verdict, now: dt.datetime) -> list[TriggerEvent]:
-        """The events a look announces; after a failed look, what its failure means for the feed."""
+    async def _announced(
+        self, feed: Feed, answers: list[Any] | Verdict, now: dt.datetime, store: CursorStore
+    ) -> list[TriggerEvent]:
+        """The events a look announces (after a failed look, none: what the failure means for the
+        feed), its cursor saved before they leave (see the module)."""
+        events: list[dict[str, Any]] = []
         if answers is GONE:
             self.log.warning("%s no longer exists: its watch stops", feed.key)
             feed.gone()
-            return []
-        if isinstance(answers, Verdict):
+        elif isinstance(answers, Verdict):
             if answers.status == "error":
                 self.log.error("A look failed (trying again later): %s", answers.message)
             feed.failed(now)  # a watcher lives for months: it tries again by its cadence
-            return []
-        return [TriggerEvent(payload) for payload in feed.take(answers, now)]  # type: ignore[no-untyped-call]
+        else:
+            events = feed.take(answers, now)
+        await store.save(feed.key, feed.cursor())
+        return [TriggerEvent(payload) for payload in events]  # type: ignore[no-untyped-call]
 
     async def cleanup(self) -> None:
         hook, self._hook = self._hook, None
@@ -214,9 +218,9 @@ class FeedsTrigger(BaseEventTrigger):
                 for feed in feeds:
                     if asked.get(feed.key) != result["calls"]:
                         continue
-                    events = self._take(feed, _rebuilt(result), hook.service_clock.now())
-                    await store.save(feed.key, feed.cursor())
-                    for event in events:
+                    for event in await self._announced(
+                        feed, result["fetched"], hook.service_clock.now(), store
+                    ):
                         yield event
                 asked = poller.want(self, feeds, hook.service_clock)
         finally:
@@ -225,20 +229,6 @@ class FeedsTrigger(BaseEventTrigger):
 
 def _call_key(calls: list[Call]) -> str:
     return json.dumps(calls, sort_keys=True, default=str)
-
-
-def _rebuilt(result: Mapping[str, Any]) -> list[Any] | Verdict:
-    """A shared look's answers as the watcher that asked would have had them itself."""
-    from airflow_provider_engage.hooks.engagelab import MsgIdRecord
-
-    failed = result.get("failed")
-    if failed:
-        return GONE if failed["gone"] else Verdict(failed["status"], failed["message"])
-    answers: list[Any] = []
-    for call, answer in zip(json.loads(result["calls"]), result["answers"], strict=True):
-        records = call[0] == "get_schedule_msg_ids"  # they travel as dicts
-        answers.append([MsgIdRecord.from_dict(record) for record in answer] if records else answer)
-    return answers
 
 
 @dataclass
@@ -318,18 +308,7 @@ class _Poller:
 
 
 async def _shared_look(hook: Any, key: str, calls: list[Call]) -> dict[str, Any]:
-    from airflow_provider_engage.hooks.engagelab import MsgIdRecord
-
+    """One look for every watcher that asked for it; the stream stays in this process, so its
+    answers (or what their failure meant) go to the watchers as they are."""
     fetched = await fetch_async(hook, calls, GONE, POLL_LOG)
-    result: dict[str, Any] = {"calls": key, "answers": [], "failed": None}
-    if isinstance(fetched, Verdict):
-        result["failed"] = {"status": fetched.status, "message": fetched.message, "gone": fetched is GONE}
-    else:
-        result["answers"] = [
-            [record.to_dict() for record in answer]
-            if answer and isinstance(answer, list) and isinstance(answer[0], MsgIdRecord)
-            else answer
-            for answer in fetched
-        ]
-    result["clock_offset"] = hook.service_clock.offset
-    return result
+    return {"calls": key, "fetched": fetched, "clock_offset": hook.service_clock.offset}

@@ -4,28 +4,23 @@ plan, and an event trigger for ``AssetWatcher`` (Airflow 3): one event per compl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_provider_engage.triggers.deferral import WaitingTrigger
 from airflow_provider_engage.triggers.events import FeedsTrigger
 from airflow_provider_engage.waits.engine import Feed, iso
 from airflow_provider_engage.waits.pai import PaiScheduleWatch, PaiSendingsFeed
 
-if TYPE_CHECKING:
-    from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook
-
 __all__ = ["PaiMessagesEventTrigger", "PaiScheduleTrigger"]
+
+ASYNC_HOOK = "airflow_provider_engage.hooks.pai.PaiEngagementAsyncHook"
 
 
 class PaiScheduleTrigger(WaitingTrigger):
     """Wait until the watched sending of a PAI plan completed (see :class:`PaiScheduleSensor`)."""
 
+    hook_path = ASYNC_HOOK
     watch_class = PaiScheduleWatch
-
-    def _new_hook(self) -> PaiEngagementAsyncHook:
-        from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook
-
-        return PaiEngagementAsyncHook(self.conn_id)
 
 
 class PaiMessagesEventTrigger(FeedsTrigger):
@@ -44,6 +39,7 @@ class PaiMessagesEventTrigger(FeedsTrigger):
         while the service's clock disagrees with this machine's (an emulator's moved by hand).
     """
 
+    hook_path = ASYNC_HOOK
     stream_name = "pai"
 
     def __init__(
@@ -64,11 +60,6 @@ class PaiMessagesEventTrigger(FeedsTrigger):
 
     def _kwargs(self) -> dict[str, Any]:
         return {**super()._kwargs(), "schedule_ids": self.schedule_ids}
-
-    def _new_hook(self) -> PaiEngagementAsyncHook:
-        from airflow_provider_engage.hooks.pai import PaiEngagementAsyncHook
-
-        return PaiEngagementAsyncHook(self.conn_id)
 
     def feed_keys(self) -> list[str]:
         return [f"pai:{schedule_id}" for schedule_id in self.schedule_ids]

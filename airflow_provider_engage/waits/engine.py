@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, Self
@@ -42,6 +43,7 @@ __all__ = [
     "failed_look",
     "fetch",
     "fetch_async",
+    "imported",
     "instant",
     "iso",
     "judged",
@@ -258,6 +260,13 @@ async def sleep_until(moment: dt.datetime, clock: Any) -> None:
     """Sleep until ``moment`` (this machine's clock), in naps, so a clock change is noticed."""
     while (left := (moment - clock.local_now()).total_seconds()) > 0:  # noqa: ASYNC110 (a deadline, no event)
         await asyncio.sleep(min(left, LONGEST_NAP))
+
+
+def imported(path: str) -> Any:
+    """What a dotted path names, imported when first needed: a hook or trigger class, so that
+    importing a sensor or trigger module (DAG parsing, the triggerer's loop) stays light."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 def spread(key: str) -> float:
