@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_engage import timing
 from airflow_provider_engage.engagelab_spec import meaning_of
 from airflow_provider_engage.input_errors import InvalidFieldError
-from airflow_provider_engage.waits.engine import Cadence, Call, JsonRecord, Verdict, instant, iso, verdict_by
+from airflow_provider_engage.waits.engine import (
+    Cadence,
+    Call,
+    FiringsFeed,
+    JsonRecord,
+    Verdict,
+    instant,
+    iso,
+    verdict_by,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_engage.hooks.engagelab import MsgIdRecord
@@ -325,7 +334,7 @@ class PlanMessagesWatch(JsonRecord):
 # --- what the event trigger follows ---------------------------------------------------------------
 
 
-class ScheduleFeed:
+class ScheduleFeed(FiringsFeed):
     """A schedule's occurrences in order; each announced once, when its ids are all in (zone_type 2:
     at its window's end plus grace), with the ids, the failed count and the UTC window.
 
@@ -372,28 +381,24 @@ class ScheduleFeed:
         except InvalidFieldError:  # no occurrence left: the schedule has ended
             return None
 
-    def next_look(self, now: dt.datetime) -> dt.datetime | None:
-        return None if self.watch is None else self.watch.cadence(self.poke_interval).next_look(now)
-
-    def calls(self, now: dt.datetime) -> list[Call]:
-        return [("get_schedule_msg_ids", (self.schedule_id,), {})]
-
-    def take(self, answers: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
-        watch = self.watch
-        if watch is None:
-            return []
-        verdict = watch.judge_answers(answers, now)
-        if not verdict.done:
-            return []
-        self.announced = (watch.occurrence or {}).get("wall_time")
-        self.watch = self._next_watch()
-        return [_schedule_event(watch, verdict)] if verdict.status == "success" else []
+    def _event(
+        self, watch: ScheduleWatch, verdict: Verdict, answers: list[Any]
+    ) -> tuple[str | None, dict[str, Any]]:
+        records = list(verdict.result or [])
+        occurrence = watch.occurrence or {}
+        return occurrence.get("wall_time"), {
+            "event_id": f"schedule:{watch.schedule_id}:{occurrence.get('wall_time')}",
+            "kind": "schedule",
+            "schedule_id": watch.schedule_id,
+            "occurrence": occurrence,
+            "window": {"start": iso(watch.window_start), "end": iso(watch.window_end)},
+            "msg_ids": [record["msg_id"] for record in records if record["ok"]],
+            "failed": sum(1 for record in records if not record["ok"]),
+            "records": records,
+        }
 
     def gone(self) -> None:
         self.watch = self.trigger = None
-
-    def failed(self, now: dt.datetime) -> None:
-        return None  # the cadence already looks again later: it counts from the due instant
 
     def cursor(self) -> dict[str, Any]:
         return {"since": iso(self.since), "announced": self.announced, "trigger": self.trigger}
@@ -402,21 +407,6 @@ class ScheduleFeed:
 def _zone_type(trigger: Mapping[str, Any]) -> object:
     kind = timing.trigger_kind(trigger)
     return trigger[kind].get("zone_type") if kind else None
-
-
-def _schedule_event(watch: ScheduleWatch, verdict: Verdict) -> dict[str, Any]:
-    records = list(verdict.result or [])
-    occurrence = watch.occurrence or {}
-    return {
-        "event_id": f"schedule:{watch.schedule_id}:{occurrence.get('wall_time')}",
-        "kind": "schedule",
-        "schedule_id": watch.schedule_id,
-        "occurrence": occurrence,
-        "window": {"start": iso(watch.window_start), "end": iso(watch.window_end)},
-        "msg_ids": [record["msg_id"] for record in records if record["ok"]],
-        "failed": sum(1 for record in records if not record["ok"]),
-        "records": records,
-    }
 
 
 class PlanIdsFeed:

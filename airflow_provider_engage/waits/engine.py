@@ -37,6 +37,7 @@ __all__ = [
     "Cadence",
     "Call",
     "Feed",
+    "FiringsFeed",
     "JsonRecord",
     "Verdict",
     "Watch",
@@ -163,6 +164,46 @@ class Feed(Protocol):
         ...
 
     def cursor(self) -> dict[str, Any]: ...
+
+
+class FiringsFeed:
+    """A feed that follows firings one watch at a time: the next firing's watch, judged as a
+    sensor's is, announced once it has succeeded; then the watch of the firing after it. A
+    vendor's feed says which watch comes next, what its event says and what its cursor keeps."""
+
+    key: str
+    poke_interval: float
+    announced: str | None  # the last firing announced, as the cursor keeps it
+    watch: Any
+
+    def _next_watch(self) -> Any:
+        """The watch of the first firing after the last announced (None: nothing more will come)."""
+        raise NotImplementedError
+
+    def _event(self, watch: Any, verdict: Verdict, answers: list[Any]) -> tuple[str | None, dict[str, Any]]:
+        """What the cursor keeps of a firing that ended, and the event announcing it."""
+        raise NotImplementedError
+
+    def next_look(self, now: dt.datetime) -> dt.datetime | None:
+        return None if self.watch is None else self.watch.cadence(self.poke_interval).next_look(now)
+
+    def calls(self, now: dt.datetime) -> list[Call]:
+        return [] if self.watch is None else self.watch.calls()
+
+    def take(self, answers: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
+        watch = self.watch
+        verdict = watch.judge_answers(answers, now) if watch is not None else None
+        if verdict is None or not verdict.done:
+            return []
+        self.announced, event = self._event(watch, verdict, answers)
+        self.watch = self._next_watch()
+        return [event] if verdict.status == "success" else []
+
+    def gone(self) -> None:
+        self.watch = None
+
+    def failed(self, now: dt.datetime) -> None:
+        return None  # the cadence already looks again later: it counts from the due instant
 
 
 class JsonRecord:

@@ -18,7 +18,16 @@ from typing import Any
 from airflow_provider_engage import timing
 from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.pai_spec import RepeatCycleUnit, ScheduleStatus
-from airflow_provider_engage.waits.engine import Cadence, Call, JsonRecord, Verdict, instant, iso, verdict_by
+from airflow_provider_engage.waits.engine import (
+    Cadence,
+    Call,
+    FiringsFeed,
+    JsonRecord,
+    Verdict,
+    instant,
+    iso,
+    verdict_by,
+)
 
 __all__ = ["DEFAULT_GRACE_SECONDS", "PaiScheduleWatch", "PaiSendingsFeed", "choose_sending", "parse_sending"]
 
@@ -188,7 +197,7 @@ def _why(schedule: Mapping[str, Any]) -> str:
     return f": {reason}" if reason else ""
 
 
-class PaiSendingsFeed:
+class PaiSendingsFeed(FiringsFeed):
     """A PAI plan's sendings in order (roa): each announced once it has completed, with its
     status, the day's metrics and the day's message records (their ``Id``)."""
 
@@ -219,9 +228,6 @@ class PaiSendingsFeed:
         except InvalidFieldError:  # no sending left
             return None
 
-    def next_look(self, now: dt.datetime) -> dt.datetime | None:
-        return None if self.watch is None else self.watch.cadence(self.poke_interval).next_look(now)
-
     def calls(self, now: dt.datetime) -> list[Call]:
         if self.watch is None:
             return []
@@ -230,36 +236,21 @@ class PaiSendingsFeed:
             ("list_messages", (self.schedule_id, self.watch.day), {"page_size": 100}),
         ]
 
-    def take(self, answers: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
-        watch = self.watch
-        if watch is None:
-            return []
-        verdict = watch.judge_answers(answers[:-1], now)
-        if not verdict.done:
-            return []
-        self.announced = iso(watch.sending)
-        self.watch = self._next_watch()
-        if verdict.status != "success":
-            return []
+    def _event(
+        self, watch: PaiScheduleWatch, verdict: Verdict, answers: list[Any]
+    ) -> tuple[str | None, dict[str, Any]]:
         messages = answers[-1].get("Messages") or []
-        return [
-            {
-                "event_id": f"pai:{watch.schedule_id}:{iso(watch.sending)}",
-                "kind": "pai_sending",
-                "schedule_id": watch.schedule_id,
-                "sending": iso(watch.sending),
-                "status": (verdict.result or {}).get("status"),
-                "metrics": (verdict.result or {}).get("metrics"),
-                "msg_ids": [str(message.get("Id")) for message in messages],
-                "failed": sum(1 for message in messages if message.get("Status") == 2),
-            }
-        ]
-
-    def gone(self) -> None:
-        self.watch = None
-
-    def failed(self, now: dt.datetime) -> None:
-        return None  # the cadence already looks again later: it counts from the sending
+        sending = iso(watch.sending)
+        return sending, {
+            "event_id": f"pai:{watch.schedule_id}:{sending}",
+            "kind": "pai_sending",
+            "schedule_id": watch.schedule_id,
+            "sending": sending,
+            "status": (verdict.result or {}).get("status"),
+            "metrics": (verdict.result or {}).get("metrics"),
+            "msg_ids": [str(message.get("Id")) for message in messages],
+            "failed": sum(1 for message in messages if message.get("Status") == 2),
+        }
 
     def cursor(self) -> dict[str, Any]:
         return {"since": iso(self.since), "announced": self.announced}
