@@ -269,11 +269,3 @@ def test_a_plan_watch_needs_every_plan_and_gives_up_after_the_range_and_grace() 
     late = w.judge({"p1": ["m1"]}, at(2030, 1, 6, 16, 10))
     assert late.status == "failed"
     assert "p2" in late.message
-
-
-def test_looks_due_at_one_instant_are_spread_over_two_seconds_each_by_its_own_stable_key() -> None:
-    shares = [spread(f"schedule-{index}") for index in range(1000)]
-    assert all(0 <= share < 2 for share in shares)
-    assert max(shares) - min(shares) > 1.9  # the whole two seconds are used
-    assert sum(share < 1 for share in shares) in range(400, 600)  # about evenly
-    assert spread("schedule-7") == shares[7]  # the same key, the same place: restarts agree
