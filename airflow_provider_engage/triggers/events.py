@@ -4,9 +4,9 @@
 follows: :mod:`airflow_provider_engage.waits.engagelab`, ``.pai``) judge their answers with the
 same watches, looks and cadence as the sensors (:mod:`airflow_provider_engage.waits.engine`);
 where a deferral trigger ends with one verdict, a feed announces each firing and moves its
-cursor. Its kwargs hold only what is
-watched (connection, ids, cadence): nothing like "now", so the dag-processor, which re-creates a
-watcher's trigger whenever its kwargs change, never does so for no reason. What was announced
+cursor. Its kwargs hold only what is watched (connection, ids, cadence): nothing like "now", so
+the dag-processor, which re-creates a watcher's trigger whenever its kwargs change, never does
+so for no reason. What was announced
 lives in each feed's cursor, saved after every event in Airflow 3.3's asset state store (the
 triggerer hands it to the trigger before ``run()``), so a trigger re-created after a restart
 resumes after its last announcement: it neither repeats one nor misses a firing that came while
