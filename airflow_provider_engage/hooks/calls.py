@@ -370,10 +370,13 @@ def _real_now() -> dt.datetime:
 class ServiceClock:
     """The service's clock, as the ``Date`` header of its latest answer says.
 
-    Whether a firing is due is the service's to say: its clock fires the schedules. Between
-    answers its clock is taken to run with this machine's (a real service's agrees, NTP, to within
-    seconds; the emulator's runs with real time at the offset it was set to); a clock moved by
-    hand is noticed at the next answer. ``offset``: the service's clock minus this machine's.
+    Every rule about "now" is the service's to judge, by its clock: whether a firing is due, a
+    create's "not in the past" and "a year ahead", a schedule's expiry. Operators, sensors and
+    triggers all read "now" here (docs/timing.md lists which rule reads it after which request);
+    before any answer it is this machine's. Between answers the service's clock is taken to run
+    with this machine's (a real service's agrees, NTP, to within seconds; the emulator's runs with
+    real time at the offset it was set to); a clock moved by hand is noticed at the next answer.
+    ``offset``: the service's clock minus this machine's.
     """
 
     def __init__(self, offset: float = 0.0, *, now: Callable[[], dt.datetime] = _real_now) -> None:
