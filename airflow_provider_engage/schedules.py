@@ -63,19 +63,29 @@ def stamp_idempotency_key(body: Mapping[str, Any], key: str) -> dict[str, Any]:
     """A copy of ``body`` carrying ``key`` where the service keeps it and echoes it back.
 
     ``push.request_id`` is the natural place; when the author set their own request id, the key
-    goes into ``push.custom_args`` instead so their id is left as it is.
+    goes into ``push.custom_args`` instead so their id is left as it is. Only what changes is
+    copied (the body, its push and custom_args); ``body`` itself is left as it was.
     """
-    stamped = copy.deepcopy(dict(body))
+    stamped = dict(body)
     push = stamped.get("push")
     if not isinstance(push, dict):
         return stamped
+    push = stamped["push"] = dict(push)
     if push.get("request_id") in (None, "", key):
         push["request_id"] = key
     else:
-        custom_args = push.setdefault("custom_args", {})
+        custom_args = push.get("custom_args", {})
         if isinstance(custom_args, dict):
-            custom_args[IDEMPOTENCY_MARKER] = key
+            push["custom_args"] = {**custom_args, IDEMPOTENCY_MARKER: key}
     return stamped
+
+
+def stamped(schedule: validation.CheckedSchedule, key: str) -> validation.CheckedSchedule:
+    """A checked create body carrying ``key`` (:func:`stamp_idempotency_key`), still checked: the
+    key is a string where the service takes one, and nothing else changes."""
+    if not isinstance(key, str) or not key:
+        raise InvalidFieldError("idempotency_key", f"must be a non-empty string, got {key!r}")
+    return validation.CheckedSchedule(stamp_idempotency_key(schedule.body, key), schedule.site_tz)
 
 
 def idempotency_keys_of(schedule: Mapping[str, Any]) -> set[str]:

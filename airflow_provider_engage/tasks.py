@@ -1,4 +1,5 @@
-"""What every operator of this provider does with its task instance, its input and its failures.
+"""What every operator of this provider does with its task instance, its input and its failures,
+and the one delete operator shape both vendors' delete operators take.
 
 Bad input, and a refusal of the service that no retry can change (bad credentials, a time in the
 past), fail the task at once with ``AirflowFailException``; transient failures (throttling, server
@@ -10,12 +11,12 @@ directly, as in tests, has no task instance).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pendulum
-from airflow.providers.common.compat.sdk import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
 
 from airflow_provider_engage import schedules
 from airflow_provider_engage.hooks.calls import path_id
@@ -24,7 +25,7 @@ from airflow_provider_engage.links import CONSOLE_URL_KEY, record_console_url
 from airflow_provider_engage.service_errors import EngageServiceError
 
 if TYPE_CHECKING:
-    from airflow.providers.common.compat.sdk import BaseOperator, Context
+    from airflow.providers.common.compat.sdk import Context
 
 
 @contextmanager
@@ -88,28 +89,40 @@ def publish_console_url(operator: BaseOperator, context: Context, url: str) -> N
     record_console_url(operator, url)
 
 
-def delete_allowing_missing(
-    delete: Callable[[str], None],
-    schedule_id: str,
-    not_found: type[Exception],
-    *,
-    missing_ok: bool,
-    what: str,
-    log_info: Callable[..., object],
-) -> None:
-    """Delete through ``delete`` (which builds its hook only when called); a missing one is fine if allowed.
+class DeleteScheduleOperator(BaseOperator):
+    """Delete a schedule; one already gone (deleted, or expired) is fine unless ``missing_ok`` is False.
 
     Deleting is the usual clean-up after a campaign and the usual step to repeat on a retry, so a
-    schedule that is already gone is success unless the DAG asks otherwise.
+    schedule that is already gone is success unless the DAG asks otherwise. Each vendor's operator
+    names its connection argument, says what it deletes (``what``), which error means "not found"
+    (``not_found``) and how to delete (:meth:`delete`, building its hook only when called).
     """
-    with refuse_bad_input():
-        path_id(schedule_id, "schedule_id")
-    with fail_on_refusal():
-        try:
-            delete(schedule_id)
-        except not_found:
-            if not missing_ok:
-                raise
-            log_info("%s %s does not exist (already deleted, or expired); nothing to do", what, schedule_id)
-            return
-    log_info("Deleted %s %s", what, schedule_id)
+
+    template_fields: Sequence[str] = ("schedule_id",)
+    what: ClassVar[str]
+    not_found: ClassVar[type[Exception]]
+
+    def __init__(self, *, schedule_id: str, missing_ok: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.schedule_id = schedule_id
+        self.missing_ok = missing_ok
+
+    def delete(self, schedule_id: str) -> None:
+        raise NotImplementedError
+
+    def execute(self, context: Context) -> None:
+        with refuse_bad_input():
+            path_id(self.schedule_id, "schedule_id")
+        with fail_on_refusal():
+            try:
+                self.delete(self.schedule_id)
+            except self.not_found:
+                if not self.missing_ok:
+                    raise
+                self.log.info(
+                    "%s %s does not exist (already deleted, or expired); nothing to do",
+                    self.what,
+                    self.schedule_id,
+                )
+                return
+        self.log.info("Deleted %s %s", self.what, self.schedule_id)

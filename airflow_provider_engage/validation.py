@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn, TypeGuard
 
@@ -45,6 +46,7 @@ from airflow_provider_engage.engagelab_spec import (
 from airflow_provider_engage.input_errors import InvalidFieldError
 
 __all__ = [
+    "CheckedSchedule",
     "check_json",
     "check_pai_schedule",
     "check_plan_description",
@@ -55,6 +57,7 @@ __all__ = [
     "check_schedule",
     "check_schedule_name",
     "check_text",
+    "checked_schedule",
 ]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -195,6 +198,31 @@ def check_schedule(
         _fail("enabled", "must be true when creating a schedule", SCHEDULE_INVALID)
     timing.validate_trigger(body["trigger"], site_tz=site_tz, now=now, field="trigger")
     check_push(body["push"])
+
+
+@dataclass(frozen=True)
+class CheckedSchedule:
+    """A create body that passed :func:`check_schedule` for the site zone ``site_tz``.
+
+    Made by :func:`checked_schedule` (or by stamping an idempotency key into one, which keeps it
+    valid); ``EngageLabHook.create_schedule`` sends it without checking it again, so a create
+    built and checked before the first request is checked once. Its holder does not change
+    ``body`` after.
+    """
+
+    body: Mapping[str, Any]
+    site_tz: str
+
+
+def checked_schedule(body: Mapping[str, Any] | CheckedSchedule, *, site_tz: str) -> CheckedSchedule:
+    """``body`` checked as a create (:func:`check_schedule`); one already checked for ``site_tz``
+    passes as it is."""
+    if isinstance(body, CheckedSchedule):
+        if body.site_tz == site_tz:
+            return body
+        body = body.body
+    check_schedule(body, creating=True, site_tz=site_tz)
+    return CheckedSchedule(body, site_tz)
 
 
 def trigger_zone_type(trigger: Mapping[str, Any]) -> object:

@@ -324,14 +324,18 @@ class EngageLabEndpoints(EngageBaseHook):
     # --- scheduled tasks ----------------------------------------------------------------------------
 
     @endpoint
-    def create_schedule(self, payload: Mapping[str, Any]) -> ApiCall[dict[str, Any]]:
+    def create_schedule(
+        self, payload: Mapping[str, Any] | validation.CheckedSchedule
+    ) -> ApiCall[dict[str, Any]]:
         """Create a schedule (``POST /v4/schedules``); returns ``{"schedule_id", "name"}``.
 
-        Time rules relative to now are the service's to judge (its clock may differ from ours,
-        as the emulator's does).
+        The body is checked here, unless it is a :class:`~airflow_provider_engage.validation.CheckedSchedule`
+        checked for this connection's site zone (as the create operators build theirs). Time rules
+        relative to now are the service's to judge (its clock may differ from ours, as the
+        emulator's does).
         """
-        validation.check_schedule(payload, creating=True, site_tz=self.site_timezone)
-        return ApiCall("create schedule", "POST", SCHEDULES_PATH, _created, body=dict(payload), creates=True)
+        body = validation.checked_schedule(payload, site_tz=self.site_timezone).body
+        return ApiCall("create schedule", "POST", SCHEDULES_PATH, _created, body=dict(body), creates=True)
 
     @endpoint
     def get_schedule(self, schedule_id: str) -> ApiCall[dict[str, Any]]:

@@ -28,8 +28,9 @@ from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import EngageLabScheduleLink, engagelab_console_url
 from airflow_provider_engage.operators import _output
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
+from airflow_provider_engage.service_errors import EngageLabNotFoundError, EngageServiceError
 from airflow_provider_engage.tasks import (
-    delete_allowing_missing,
+    DeleteScheduleOperator,
     fail_on_refusal,
     is_retry,
     publish_console_url,
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
     from airflow_provider_engage.hooks.engagelab import EngageLabHook
-    from airflow_provider_engage.service_errors import EngageServiceError
 
 __all__ = [
     "EngageLabCreateScheduleOperator",
@@ -79,8 +79,8 @@ def _find_created(hook: EngageLabHook, keys: Collection[str]) -> dict[str, str]:
     return found
 
 
-def _create_stamped(hook: EngageLabHook, body: Mapping[str, Any], key: str) -> str:
-    return str(hook.create_schedule(schedules.stamp_idempotency_key(body, key))["schedule_id"])
+def _create(hook: EngageLabHook, body: validation.CheckedSchedule) -> str:
+    return str(hook.create_schedule(body)["schedule_id"])
 
 
 # Every argument a bulk item may carry: the create operator's, so one item reads like one task.
@@ -90,9 +90,10 @@ ITEM_KEYS = frozenset(
 )
 
 
-def _schedule_body(spec: Mapping[str, Any], *, site_tz: str) -> dict[str, Any]:
+def _schedule_body(spec: Mapping[str, Any], *, site_tz: str) -> validation.CheckedSchedule:
     """A complete create body from one set of operator arguments (or one bulk item), checked in
-    every way that does not depend on the clock (that waits until a create is really due)."""
+    every way that does not depend on the clock (that waits until a create is really due), once:
+    the hook sends it as it is."""
     unknown = sorted(set(spec) - ITEM_KEYS)
     if unknown:
         raise InvalidFieldError(
@@ -111,8 +112,7 @@ def _schedule_body(spec: Mapping[str, Any], *, site_tz: str) -> dict[str, Any]:
             site_tz=site_tz,
         )
         body = {"name": spec.get("name"), "enabled": True, "trigger": trigger, "push": spec.get("push")}
-        validation.check_schedule(body, creating=True, site_tz=site_tz)
-    return body
+        return validation.checked_schedule(body, site_tz=site_tz)
 
 
 def _check_due(spec: Mapping[str, Any], body: Mapping[str, Any], *, site_tz: str, now: dt.datetime) -> None:
@@ -237,19 +237,20 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         with fail_on_refusal():
             hook = _engagelab_hook(self.engagelab_conn_id)
             site_tz = hook.site_timezone
+            key = self.idempotency_key or task_key(context)
             with refuse_bad_input():
-                body = _schedule_body(self._spec(), site_tz=site_tz)
+                checked = schedules.stamped(_schedule_body(self._spec(), site_tz=site_tz), key)
+            body = checked.body
 
             def check(_todo: Sequence[str]) -> None:
                 with _clock_rules(retry=is_retry(context)):
                     _check_due(self._spec(), body, site_tz=site_tz, now=hook.service_clock.now())
 
-            key = self.idempotency_key or task_key(context)
             outcome = create_once(
                 [key],
                 find=partial(_find_created, hook),
                 check=check,
-                create=one_by_one(partial(_create_stamped, hook, body)),
+                create=one_by_one(lambda _key: _create(hook, checked)),
                 describe=lambda key: f"schedule {body['name']!r} with idempotency key {key}",
             )[key]
             if outcome.error is not None:
@@ -414,15 +415,21 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
             )
             site_tz = hook.site_timezone
 
-            def body_of(index: int) -> dict[str, Any]:
+            def body_of(index: int) -> validation.CheckedSchedule:
                 item = items[index]
                 if not isinstance(item, Mapping):
                     raise InvalidFieldError("", f"must be an object, got {type(item).__name__}")
                 return _schedule_body(item, site_tz=site_tz)
 
             with refuse_bad_input():
-                bodies = self._each_item(range(len(items)), len(items), body_of)
+                unstamped = self._each_item(range(len(items)), len(items), body_of)
                 keys = self._keys(items, task_key(context))
+                stamped = self._each_item(
+                    range(len(items)),
+                    len(items),
+                    lambda index: schedules.stamped(unstamped[index], keys[index]),
+                )
+            bodies = [body.body for body in stamped]
             index_of = {key: index for index, key in enumerate(keys)}
 
             def check(todo: Sequence[str]) -> None:
@@ -446,7 +453,7 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
                 keys,
                 find=partial(_find_created, hook),
                 check=check,
-                create=lambda todo: self._create_all(hook, [index_of[key] for key in todo], bodies, keys),
+                create=lambda todo: self._create_all(hook, [index_of[key] for key in todo], stamped, keys),
                 describe=lambda key: f"schedules[{index_of[key]}] with idempotency key {key}",
             )
             ids = [None if outcomes[key].value is None else str(outcomes[key].value) for key in keys]
@@ -469,12 +476,10 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         self,
         hook: EngageLabHook,
         todo: Sequence[int],
-        bodies: Sequence[Mapping[str, Any]],
+        bodies: Sequence[validation.CheckedSchedule],
         keys: Sequence[str],
     ) -> dict[str, str | EngageServiceError]:
         """Create the missing schedules concurrently under the rate limit, logging progress."""
-        from airflow_provider_engage.service_errors import EngageServiceError
-
         self.log.info(
             "Creating %d schedules (%d workers, at most %.0f requests/s)",
             len(todo),
@@ -484,9 +489,7 @@ class EngageLabCreateSchedulesOperator(BaseOperator):
         progress = _Progress(len(todo), self.log.info, self.progress_interval)
         results: dict[str, str | EngageServiceError] = {}
         with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="engagelab-create") as pool:
-            futures = {
-                pool.submit(_create_stamped, hook, bodies[index], keys[index]): index for index in todo
-            }
+            futures = {pool.submit(_create, hook, bodies[index]): index for index in todo}
             for future in as_completed(futures):
                 key = keys[futures[future]]
                 try:
@@ -514,8 +517,6 @@ def _burst(requests_per_second: float) -> int:
 
 def _bulk_failure(items: Sequence[Mapping[str, Any]], errors: Mapping[int, Exception]) -> AirflowException:
     """The failure of a bulk task that left ``errors``; retryable unless every one is a final refusal."""
-    from airflow_provider_engage.service_errors import EngageServiceError
-
     lines = [
         f"schedules[{index}] ({items[index].get('name')!r}): {errors[index]}" for index in sorted(errors)
     ]
@@ -582,8 +583,6 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         with fail_on_refusal():
-            from airflow_provider_engage.service_errors import EngageLabNotFoundError
-
             changes = {"name": self.name, "enabled": self.enabled, "trigger": self.trigger, "push": self.push}
             with refuse_bad_input():
                 path_id(self.schedule_id, "schedule_id")
@@ -619,7 +618,7 @@ class EngageLabUpdateScheduleOperator(BaseOperator):
             return {"schedule_id": self.schedule_id, **body}
 
 
-class EngageLabDeleteScheduleOperator(BaseOperator):
+class EngageLabDeleteScheduleOperator(DeleteScheduleOperator):
     """Delete an EngageLab schedule; an already deleted or expired one is fine by default.
 
     :param schedule_id: the schedule to delete.
@@ -628,8 +627,9 @@ class EngageLabDeleteScheduleOperator(BaseOperator):
     :param engagelab_conn_id: the ``engagelab`` connection.
     """
 
-    template_fields: Sequence[str] = ("schedule_id",)
     ui_color = UI_COLOR
+    what = "EngageLab schedule"
+    not_found = EngageLabNotFoundError
 
     def __init__(
         self,
@@ -639,22 +639,11 @@ class EngageLabDeleteScheduleOperator(BaseOperator):
         engagelab_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.schedule_id = schedule_id
-        self.missing_ok = missing_ok
+        super().__init__(schedule_id=schedule_id, missing_ok=missing_ok, **kwargs)
         self.engagelab_conn_id = engagelab_conn_id
 
-    def execute(self, context: Context) -> None:
-        from airflow_provider_engage.service_errors import EngageLabNotFoundError
-
-        delete_allowing_missing(
-            lambda schedule_id: _engagelab_hook(self.engagelab_conn_id).delete_schedule(schedule_id),
-            self.schedule_id,
-            EngageLabNotFoundError,
-            missing_ok=self.missing_ok,
-            what="EngageLab schedule",
-            log_info=self.log.info,
-        )
+    def delete(self, schedule_id: str) -> None:
+        _engagelab_hook(self.engagelab_conn_id).delete_schedule(schedule_id)
 
 
 class EngageLabUpsertPushPlanOperator(BaseOperator):

@@ -24,8 +24,9 @@ from airflow_provider_engage.input_errors import InvalidFieldError
 from airflow_provider_engage.links import PaiScheduleLink, pai_console_url
 from airflow_provider_engage.operators import _output
 from airflow_provider_engage.operators._idempotent import create_once, one_by_one
+from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
 from airflow_provider_engage.tasks import (
-    delete_allowing_missing,
+    DeleteScheduleOperator,
     fail_on_refusal,
     publish_console_url,
     refuse_bad_input,
@@ -262,7 +263,7 @@ def _run_started(context: Context) -> pendulum.DateTime | None:
     return pendulum.instance(started).subtract(seconds=1) if started else None
 
 
-class PaiDeleteScheduleOperator(BaseOperator):
+class PaiDeleteScheduleOperator(DeleteScheduleOperator):
     """Delete a PAI reach plan (``api_style=roa``); an already deleted one is fine by default.
 
     :param schedule_id: the plan's ``Id``.
@@ -270,8 +271,9 @@ class PaiDeleteScheduleOperator(BaseOperator):
     :param pai_engagement_conn_id: the ``pai_engagement`` connection (roa style).
     """
 
-    template_fields: Sequence[str] = ("schedule_id",)
     ui_color = UI_COLOR
+    what = "PAI plan"
+    not_found = PaiEngagementNotFoundError
 
     def __init__(
         self,
@@ -281,22 +283,11 @@ class PaiDeleteScheduleOperator(BaseOperator):
         pai_engagement_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.schedule_id = schedule_id
-        self.missing_ok = missing_ok
+        super().__init__(schedule_id=schedule_id, missing_ok=missing_ok, **kwargs)
         self.pai_engagement_conn_id = pai_engagement_conn_id
 
-    def execute(self, context: Context) -> None:
-        from airflow_provider_engage.service_errors import PaiEngagementNotFoundError
-
-        delete_allowing_missing(
-            lambda schedule_id: _pai_hook(self.pai_engagement_conn_id).delete_schedule(schedule_id),
-            self.schedule_id,
-            PaiEngagementNotFoundError,
-            missing_ok=self.missing_ok,
-            what="PAI plan",
-            log_info=self.log.info,
-        )
+    def delete(self, schedule_id: str) -> None:
+        _pai_hook(self.pai_engagement_conn_id).delete_schedule(schedule_id)
 
 
 class PaiMessageMetricsOperator(BaseOperator):
