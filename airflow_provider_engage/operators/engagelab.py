@@ -219,19 +219,8 @@ class EngageLabCreateScheduleOperator(BaseOperator):
         self.engagelab_conn_id = engagelab_conn_id
 
     def _spec(self) -> dict[str, Any]:
-        names = (
-            "name",
-            "push",
-            "trigger",
-            "send_at",
-            "zone_type",
-            "start",
-            "end",
-            "time",
-            "time_unit",
-            "point",
-        )
-        return {name: getattr(self, name) for name in names}
+        """The arguments that say what to create, as a bulk item carries them."""
+        return {name: getattr(self, name) for name in ITEM_KEYS - {"idempotency_key"}}
 
     def execute(self, context: Context) -> str:
         with fail_on_refusal():
