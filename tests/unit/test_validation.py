@@ -54,6 +54,28 @@ def test_every_seed_schedule_example_is_valid(example: str) -> None:
     validation.check_schedule(SCHEDULES[example], creating=True)
 
 
+def test_a_checked_schedule_passes_for_its_zone_without_a_second_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked = validation.checked_schedule(SINGLE, site_tz="Asia/Shanghai")
+    monkeypatch.setattr(validation, "check_schedule", lambda *args, **kwargs: pytest.fail("checked again"))
+
+    assert validation.checked_schedule(checked, site_tz="Asia/Shanghai") is checked
+
+
+def test_a_checked_schedule_is_checked_again_for_another_site_zone() -> None:
+    checked = validation.checked_schedule(SINGLE, site_tz="Asia/Shanghai")
+
+    again = validation.checked_schedule(checked, site_tz="Europe/Berlin")
+
+    assert (again.body, again.site_tz) == (SINGLE, "Europe/Berlin")
+
+
+def test_checked_schedule_refuses_what_a_create_may_not_send() -> None:
+    body = _schedule(lambda s: s.update(enabled=False))
+    _rejects(lambda: validation.checked_schedule(body, site_tz="Asia/Shanghai"), "enabled", 28100)
+
+
 @pytest.mark.parametrize("name", ["Timed Push Example_single", "定时推送示例", "a", "x" * 255, "推" * 85])
 def test_names_the_seeds_use_are_accepted(name: str) -> None:
     validation.check_schedule(_schedule(lambda s: s.update(name=name)), creating=True)

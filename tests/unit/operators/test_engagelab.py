@@ -473,6 +473,35 @@ def test_a_bulk_task_with_a_transient_failure_among_refusals_stays_retryable(
     assert not isinstance(failed.value, AirflowFailException)
 
 
+def test_a_create_checks_its_body_once(
+    engagelab_conn: EmulatorControl, ti, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_engage import validation
+
+    checks: list[bool] = []
+    real = validation.check_schedule
+
+    def check_schedule(body: Any, **kwargs: Any) -> None:
+        if kwargs.get("now") is None:  # the emulator, in this process, checks by its clock as the service
+            checks.append(kwargs["creating"])
+        real(body, **kwargs)
+
+    monkeypatch.setattr(validation, "check_schedule", check_schedule)
+
+    create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
+
+    assert checks == [True]
+
+
+def test_an_idempotency_key_that_is_not_text_is_refused_before_anything_is_sent(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    with pytest.raises(AirflowFailException, match="idempotency_key: must be a non-empty string, got 5"):
+        create_op(send_at=tomorrow_at(9), idempotency_key=5).execute({"ti": ti})
+
+    assert service_requests(engagelab_conn) == {}
+
+
 # --- bulk -----------------------------------------------------------------------------------------
 
 
@@ -653,6 +682,40 @@ def test_bulk_checks_every_item_before_sending_anything(engagelab_conn: Emulator
 
     assert "2 of 5 schedules are invalid" in str(failed.value)
     assert "schedules[3].push.body" in str(failed.value)
+    assert service_requests(engagelab_conn) == {}
+
+
+def test_bulk_checks_each_body_once(
+    engagelab_conn: EmulatorControl, ti, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_engage import validation
+
+    checked: list[str] = []
+    real = validation.check_schedule
+
+    def check_schedule(body: Any, **kwargs: Any) -> None:
+        if kwargs.get("now") is None:  # the emulator, in this process, checks by its clock as the service
+            checked.append(body["name"])
+        real(body, **kwargs)
+
+    monkeypatch.setattr(validation, "check_schedule", check_schedule)
+
+    EngageLabCreateSchedulesOperator(task_id="bulk", schedules=segment_items(3)).execute({"ti": ti})
+
+    assert sorted(checked) == ["Segment_0000", "Segment_0001", "Segment_0002"]
+
+
+def test_bulk_refuses_an_item_key_that_is_not_text_before_anything_is_sent(
+    engagelab_conn: EmulatorControl, ti
+) -> None:
+    items = segment_items(2)
+    items[1]["idempotency_key"] = 7
+
+    with pytest.raises(
+        AirflowFailException, match=r"schedules\[1\]\.idempotency_key: must be a non-empty string"
+    ):
+        EngageLabCreateSchedulesOperator(task_id="bulk", schedules=items).execute({"ti": ti})
+
     assert service_requests(engagelab_conn) == {}
 
 
