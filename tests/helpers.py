@@ -58,3 +58,18 @@ def service_requests(control: EmulatorControl) -> dict[str, dict[str, int]]:
         for route, statuses in control.state()["requests"].items()
         if "/_emulator" not in route
     }
+
+
+class FakeClock:
+    """A monotonic clock a test moves: ``clock()`` reads it, ``clock.sleep(s)`` records and advances."""
+
+    def __init__(self, now: float = 100.0) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

@@ -7,19 +7,7 @@ import threading
 import pytest
 
 from airflow_provider_engage.ratelimit import RateLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.helpers import FakeClock
 
 
 def test_a_reservation_says_how_long_to_wait_and_books_the_slot_without_waiting() -> None:

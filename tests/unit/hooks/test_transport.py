@@ -32,6 +32,7 @@ from airflow_provider_engage.hooks.transport import (
 )
 from airflow_provider_engage.ratelimit import RateLimiter
 from airflow_provider_engage.service_errors import EngageLabApiError
+from tests.helpers import FakeClock
 
 from .conftest import ConnFactory, DroppingServer, EitherHook, Said
 from .test_engagelab import APP_KEY, BASIC, FAST_RETRIES, MASTER_SECRET, SCHEDULE_ID, _conn_to
@@ -122,24 +123,11 @@ def test_plain_connection_failures_are_the_only_quotable_ones(
 # --- the rate limiter ----------------------------------------------------------------------------
 
 
-class _FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def test_the_rate_limiter_is_acquired_before_every_attempt_retries_included(
     httpserver: HTTPServer, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
 ) -> None:
     events: list[str] = []
-    clock = _FakeClock()
+    clock = FakeClock(1000.0)
 
     class Recording(RateLimiter):
         def acquire(self) -> float:

@@ -473,24 +473,30 @@ def test_a_bulk_task_with_a_transient_failure_among_refusals_stays_retryable(
     assert not isinstance(failed.value, AirflowFailException)
 
 
-def test_a_create_checks_its_body_once(
-    engagelab_conn: EmulatorControl, ti, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def client_checks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every schedule body the client checks (``validation.check_schedule``), as it was checked."""
     from airflow_provider_engage import validation
 
-    checks: list[bool] = []
+    checked: list[dict[str, Any]] = []
     real = validation.check_schedule
 
     def check_schedule(body: Any, **kwargs: Any) -> None:
         if kwargs.get("now") is None:  # the emulator, in this process, checks by its clock as the service
-            checks.append(kwargs["creating"])
+            checked.append({"name": body["name"], "creating": kwargs["creating"]})
         real(body, **kwargs)
 
     monkeypatch.setattr(validation, "check_schedule", check_schedule)
+    return checked
+
+
+def test_a_create_checks_its_body_once(
+    engagelab_conn: EmulatorControl, ti, client_checks: list[dict[str, Any]]
+) -> None:
 
     create_op(send_at=tomorrow_at(9)).execute({"ti": ti})
 
-    assert checks == [True]
+    assert [check["creating"] for check in client_checks] == [True]
 
 
 def test_an_idempotency_key_that_is_not_text_is_refused_before_anything_is_sent(
@@ -686,23 +692,13 @@ def test_bulk_checks_every_item_before_sending_anything(engagelab_conn: Emulator
 
 
 def test_bulk_checks_each_body_once(
-    engagelab_conn: EmulatorControl, ti, monkeypatch: pytest.MonkeyPatch
+    engagelab_conn: EmulatorControl, ti, client_checks: list[dict[str, Any]]
 ) -> None:
-    from airflow_provider_engage import validation
-
-    checked: list[str] = []
-    real = validation.check_schedule
-
-    def check_schedule(body: Any, **kwargs: Any) -> None:
-        if kwargs.get("now") is None:  # the emulator, in this process, checks by its clock as the service
-            checked.append(body["name"])
-        real(body, **kwargs)
-
-    monkeypatch.setattr(validation, "check_schedule", check_schedule)
 
     EngageLabCreateSchedulesOperator(task_id="bulk", schedules=segment_items(3)).execute({"ti": ti})
 
-    assert sorted(checked) == ["Segment_0000", "Segment_0001", "Segment_0002"]
+    names = sorted(check["name"] for check in client_checks)
+    assert names == ["Segment_0000", "Segment_0001", "Segment_0002"]
 
 
 def test_bulk_refuses_an_item_key_that_is_not_text_before_anything_is_sent(
